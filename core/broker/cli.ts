@@ -1,0 +1,104 @@
+// `npm run broker -- --port 9092 --data-dir DIR`: the embedded broker on its own.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startBroker, type BrokerOptions } from './broker.js';
+import type { FlushPolicy } from './log/index.js';
+
+const USAGE = `usage: npm run broker -- [options]
+  --host HOST             address to bind (default 127.0.0.1)
+  --port PORT             port to listen on, 0 = any free port (default 9092)
+  --data-dir DIR          where logs and topic metadata live (default ./.data/broker)
+  --in-memory             keep everything in memory (nothing survives a restart)
+  --advertised-host HOST  host clients are told to dial (default: --host)
+  --advertised-port PORT  port clients are told to dial (default: the bound port)
+  --partitions N          partitions of auto-created topics (default 1)
+  --no-auto-create        do not create topics on first use
+  --flush os|always|MS    fsync policy: leave it to the OS, every write, or every MS ms (default os)
+  --quiet                 log only warnings and errors`;
+
+function fail(message: string): never {
+  console.error(`error: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseFlush(v: string): FlushPolicy {
+  if (v === 'os' || v === 'always') return { mode: v };
+  if (/^\d+$/.test(v)) return { mode: 'interval', ms: Number(v) };
+  return fail(`--flush takes os, always or a number of milliseconds, not "${v}"`);
+}
+
+function parsePort(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a port number 0..65535, not "${v}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'in-memory': { type: 'boolean' },
+        'advertised-host': { type: 'string' },
+        'advertised-port': { type: 'string' },
+        partitions: { type: 'string' },
+        'no-auto-create': { type: 'boolean' },
+        flush: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const partitions = values.partitions === undefined ? 1 : Number(values.partitions);
+  if (!Number.isInteger(partitions) || partitions < 1) fail(`--partitions must be a positive integer`);
+  const dataDir = values['in-memory'] ? null : resolve(values['data-dir'] ?? '.data/broker');
+  const quiet = values.quiet ?? false;
+  const opts: Partial<BrokerOptions> = {
+    host: values.host ?? '127.0.0.1',
+    port: parsePort('--port', values.port) ?? 9092,
+    dataDir,
+    defaultPartitions: partitions,
+    autoCreateTopics: !values['no-auto-create'],
+    flush: values.flush ? parseFlush(values.flush) : { mode: 'os' },
+    logger: (level, message) => {
+      if (level === 'info' && quiet) return;
+      (level === 'info' ? console.log : console.error)(`[broker] ${level}: ${message}`);
+    },
+  };
+  if (values['advertised-host']) opts.advertisedHost = values['advertised-host'];
+  const ap = parsePort('--advertised-port', values['advertised-port']);
+  if (ap !== undefined) opts.advertisedPort = ap;
+  let running;
+  try {
+    running = await startBroker(opts);
+  } catch (e) {
+    console.error(`error: could not start the broker: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  console.log(
+    `Streamwatch embedded broker listening on ${running.bootstrap} ` +
+      `(${dataDir ? `data in ${dataDir}` : 'in memory'}). Try: kcat -b ${running.bootstrap} -L`,
+  );
+  const stop = async (signal: string) => {
+    console.log(`${signal}: stopping the broker`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts')) {
+  void main(process.argv.slice(2));
+}

@@ -1,0 +1,76 @@
+// Produce (0) v3-7: magic-2 record batches only (v3 is the first that carries them). Batches
+// are validated (framing, magic, CRC, record walk), stored as received with offsets assigned
+// by rewriting baseOffset. acks=0 gets no response at all, as Kafka does.
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
+import type {
+  ProduceRequest,
+  ProduceRequestPartitionProduceData,
+  ProduceResponseInput,
+  ProduceResponsePartitionProduceResponseInput,
+} from '../../protocol/schema/generated/index.js';
+import type { Broker } from '../broker.js';
+import { defineHandler, NO_RESPONSE } from '../handler.js';
+import { effectiveConfig } from '../topic-configs.js';
+
+function produceToPartition(
+  broker: Broker,
+  topic: string,
+  p: ProduceRequestPartitionProduceData,
+): ProduceResponsePartitionProduceResponseInput {
+  const fail = (errorCode: number, errorMessage: string | null = null) => ({
+    index: p.index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    errorMessage,
+  });
+  const partition = broker.topics.partition(topic, p.index);
+  if (!partition) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!p.records || p.records.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'Produce request carries no record batch');
+  const split = splitRecordBatches(p.records);
+  if (!split.ok) {
+    broker.log('warn', `rejected produce to ${topic}-${p.index}: ${split.message}`);
+    return fail(ErrorCode[split.error], split.message);
+  }
+  const config = effectiveConfig(broker.topics.get(topic)!.configs);
+  const maxBytes = Number(config['max.message.bytes']);
+  for (const b of split.batches) {
+    if (b.length > maxBytes) {
+      return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.length} bytes exceeds max.message.bytes ${maxBytes}`);
+    }
+  }
+  let logAppendTimeMs = -1;
+  if (config['message.timestamp.type'] === 'LogAppendTime') {
+    logAppendTimeMs = broker.now();
+    for (const b of split.batches) setLogAppendTime(b, logAppendTimeMs);
+  }
+  try {
+    const { baseOffset } = partition.append(split.batches);
+    return { index: p.index, errorCode: 0, baseOffset, logAppendTimeMs, logStartOffset: partition.log.logStartOffset };
+  } catch (e) {
+    if (e instanceof KafkaError) return fail(e.code, e.message);
+    broker.log('error', `append to ${topic}-${p.index} failed: ${(e as Error).message}`);
+    return fail(ErrorCode.KAFKA_STORAGE_ERROR, (e as Error).message);
+  }
+}
+
+export const produce = defineHandler<ProduceRequest, ProduceResponseInput>({
+  apiKey: 0,
+  minVersion: 3,
+  maxVersion: 7,
+  handle(req, { broker }) {
+    const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const responses = req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) =>
+        validAcks
+          ? produceToPartition(broker, t.name, p)
+          : { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
+      ),
+    }));
+    if (req.acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  },
+});

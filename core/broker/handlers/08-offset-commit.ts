@@ -1,0 +1,63 @@
+// OffsetCommit (8) v2-7. Simple consumers and admin tools (generation -1, empty member id) may
+// commit to an Empty or unknown group; members must name the current generation. Commits are
+// accepted during PreparingRebalance (as Kafka does) and refused during CompletingRebalance.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
+import type { Broker } from '../broker.js';
+import { defineHandler } from '../handler.js';
+
+const MAX_METADATA = 4096;
+
+function groupError(broker: Broker, req: OffsetCommitRequest): number {
+  const g = broker.groups.get(req.groupId);
+  const generation = req.generationIdOrMemberEpoch;
+  if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  if (!g) return generation < 0 ? 0 : ErrorCode.ILLEGAL_GENERATION;
+  if (g.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (generation < 0 && g.is('Empty')) return 0;
+  if (g.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+  if (!g.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (generation !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  return 0;
+}
+
+export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
+  apiKey: 8,
+  minVersion: 2,
+  maxVersion: 7,
+  handle(req, { broker }) {
+    const denied = groupError(broker, req);
+    const now = broker.now();
+    const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number }[] = [];
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        let errorCode = denied;
+        if (errorCode === 0 && !broker.topics.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (errorCode === 0 && (p.committedMetadata?.length ?? 0) > MAX_METADATA) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        if (errorCode === 0) {
+          accepted.push({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata ?? '',
+            commitTimestamp: now,
+          });
+        }
+        return { partitionIndex: p.partitionIndex, errorCode };
+      }),
+    }));
+    if (accepted.length > 0) {
+      broker.groups.getOrCreate(req.groupId);
+      broker.offsets.commit(req.groupId, accepted);
+      broker.emit({
+        type: 'group.offsets.committed',
+        at: now,
+        groupId: req.groupId,
+        offsets: accepted.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,32 @@
+// OffsetFetch (9) v1-7 (v6+ flexible, as librdkafka's read_committed consumers use it). A null
+// topic list (v2+) means every partition the group has committed. Nothing committed → -1.
+import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/schema/generated/index.js';
+import { defineHandler } from '../handler.js';
+
+export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
+  apiKey: 9,
+  minVersion: 1,
+  maxVersion: 7,
+  handle(req, { broker }) {
+    const wanted =
+      req.topics ??
+      [...broker.offsets.all(req.groupId)].map(([name, parts]) => ({ name, partitionIndexes: [...parts.keys()] }));
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      topics: wanted.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => {
+          const c = broker.offsets.get(req.groupId, t.name, p);
+          return {
+            partitionIndex: p,
+            committedOffset: c?.offset ?? -1,
+            committedLeaderEpoch: c?.leaderEpoch ?? -1,
+            metadata: c?.metadata ?? '',
+            errorCode: 0,
+          };
+        }),
+      })),
+    };
+  },
+});

@@ -1,0 +1,21 @@
+// LeaveGroup (13) v0-3: one member (v0-2) or a batch of members with per-member errors (v3+).
+import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../../protocol/schema/generated/index.js';
+import { defineHandler } from '../handler.js';
+
+export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
+  apiKey: 13,
+  minVersion: 0,
+  maxVersion: 3,
+  handle(req, { broker, header }) {
+    const batch = header.apiVersion >= 3;
+    const who = batch
+      ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
+      : [{ memberId: req.memberId, groupInstanceId: null }];
+    const r = broker.groups.leave(req.groupId, who);
+    return {
+      throttleTimeMs: 0,
+      errorCode: batch && r.members.length > 0 && r.errorCode !== 0 && who.length > 1 ? 0 : r.errorCode,
+      members: who.map((w, i) => ({ ...w, errorCode: r.members[i]! })),
+    };
+  },
+});

@@ -1,0 +1,17 @@
+// SyncGroup (14) v0-3: the leader hands in every member's assignment; everyone's response waits
+// for it. A follower arriving after the leader gets its assignment at once.
+import type { SyncGroupRequest, SyncGroupResponseInput } from '../../protocol/schema/generated/index.js';
+import { defineHandler } from '../handler.js';
+
+export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
+  apiKey: 14,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(req, { broker }) {
+    const r = await broker.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments, {
+      type: req.protocolType,
+      name: req.protocolName,
+    });
+    return { throttleTimeMs: 0, errorCode: r.errorCode, assignment: r.assignment };
+  },
+});

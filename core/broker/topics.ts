@@ -1,0 +1,224 @@
+// Topics and partitions of the single node: creation, deletion, partition growth, config
+// overrides, and the persisted catalogue (meta.json) that lets them survive a restart.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { PartitionLog, type FlushPolicy } from './log/index.js';
+import { logConfigOf, validateTopicConfigs } from './topic-configs.js';
+
+export interface TopicMeta {
+  readonly name: string;
+  /** Kafka's topic id: 16 random bytes, URL-safe base64. */
+  readonly id: string;
+  readonly internal: boolean;
+  partitions: number;
+  /** Explicit overrides only; defaults come from the config table. */
+  configs: Record<string, string>;
+}
+
+export class Partition {
+  /** Called (then forgotten) on the next append: how parked Fetch requests wake up. */
+  private waiters = new Set<() => void>();
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly log: PartitionLog,
+  ) {}
+
+  get highWatermark(): number {
+    return this.log.logEndOffset;
+  }
+  /** End of what read_committed consumers may read; equals the high watermark until transactions exist. */
+  get lastStableOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  append(batches: Buffer[]): { baseOffset: number; lastOffset: number } {
+    const r = this.log.append(batches);
+    this.wake();
+    return r;
+  }
+
+  onNextAppend(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+
+  wake(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+}
+
+const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+
+export function topicNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters`;
+  if (!LEGAL_NAME.test(name)) {
+    return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  }
+  return undefined;
+}
+
+interface Catalogue {
+  clusterId: string;
+  topics: TopicMeta[];
+}
+
+export interface TopicManagerOptions {
+  dataDir: string | null;
+  flush: FlushPolicy;
+  now: () => number;
+}
+
+export class TopicManager {
+  private topics = new Map<string, { meta: TopicMeta; partitions: Partition[] }>();
+  readonly clusterId: string;
+
+  constructor(private opts: TopicManagerOptions) {
+    const cat = this.readCatalogue();
+    this.clusterId = cat?.clusterId ?? randomBytes(16).toString('base64url');
+    for (const meta of cat?.topics ?? []) {
+      this.topics.set(meta.name, { meta, partitions: this.openPartitions(meta, 0, meta.partitions) });
+    }
+    this.save();
+  }
+
+  private get catalogueFile(): string | null {
+    return this.opts.dataDir && join(this.opts.dataDir, 'meta.json');
+  }
+
+  private readCatalogue(): Catalogue | null {
+    const f = this.catalogueFile;
+    if (!f || !existsSync(f)) return null;
+    return JSON.parse(readFileSync(f, 'utf8')) as Catalogue;
+  }
+
+  /** Written to a temporary file and renamed, so a crash leaves the old or the new catalogue. */
+  private save(): void {
+    const f = this.catalogueFile;
+    if (!f) return;
+    mkdirSync(this.opts.dataDir!, { recursive: true });
+    const cat: Catalogue = { clusterId: this.clusterId, topics: [...this.topics.values()].map((t) => t.meta) };
+    writeFileSync(`${f}.tmp`, JSON.stringify(cat, null, 2));
+    renameSync(`${f}.tmp`, f);
+  }
+
+  private partitionDir(topic: string, index: number): string | null {
+    return this.opts.dataDir && join(this.opts.dataDir, `${topic}-${index}`);
+  }
+
+  private openPartitions(meta: TopicMeta, from: number, to: number): Partition[] {
+    const out: Partition[] = [];
+    for (let i = from; i < to; i++) {
+      const log = PartitionLog.open({
+        dir: this.partitionDir(meta.name, i),
+        config: logConfigOf(meta.configs),
+        flush: this.opts.flush,
+        now: this.opts.now,
+      });
+      out.push(new Partition(meta.name, i, log));
+    }
+    return out;
+  }
+
+  list(): TopicMeta[] {
+    return [...this.topics.values()].map((t) => t.meta);
+  }
+
+  get(name: string): TopicMeta | undefined {
+    return this.topics.get(name)?.meta;
+  }
+
+  partitions(name: string): readonly Partition[] {
+    return this.topics.get(name)?.partitions ?? [];
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.topics.get(topic)?.partitions[index];
+  }
+
+  /** Checks a creation request; throws the KafkaError a real broker would answer with. */
+  checkCreate(name: string, partitions: number, configs: Record<string, string | null>): void {
+    const bad = topicNameProblem(name);
+    if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    }
+    if (partitions > 10_000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'At most 10000 partitions per topic here.');
+    const problem = validateTopicConfigs(configs);
+    if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
+  }
+
+  create(name: string, partitions: number, configs: Record<string, string> = {}, internal = false): TopicMeta {
+    this.checkCreate(name, partitions, configs);
+    const meta: TopicMeta = { name, id: randomBytes(16).toString('base64url'), internal, partitions, configs: { ...configs } };
+    this.topics.set(name, { meta, partitions: this.openPartitions(meta, 0, partitions) });
+    this.save();
+    return meta;
+  }
+
+  delete(name: string): void {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    this.topics.delete(name);
+    this.save();
+    for (const p of t.partitions) {
+      p.log.deleteFiles();
+      p.wake();
+    }
+  }
+
+  checkAddPartitions(name: string, count: number): void {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (count <= t.meta.partitions) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic currently has ${t.meta.partitions} partitions, which is higher than the requested ${count}.`,
+      );
+    }
+  }
+
+  addPartitions(name: string, count: number): void {
+    this.checkAddPartitions(name, count);
+    const t = this.topics.get(name)!;
+    t.partitions.push(...this.openPartitions(t.meta, t.meta.partitions, count));
+    t.meta.partitions = count;
+    this.save();
+  }
+
+  /** Replaces the topic's overrides (AlterConfigs semantics: keys not given revert to default). */
+  setConfigs(name: string, configs: Record<string, string>): void {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const problem = validateTopicConfigs(configs);
+    if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
+    t.meta.configs = { ...configs };
+    for (const p of t.partitions) p.log.updateConfig(logConfigOf(t.meta.configs));
+    this.save();
+  }
+
+  enforceRetention(): void {
+    for (const t of this.topics.values()) for (const p of t.partitions) p.log.enforceRetention();
+  }
+
+  flush(): void {
+    for (const t of this.topics.values()) for (const p of t.partitions) p.log.flush();
+  }
+
+  close(): void {
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        p.log.close();
+        p.wake();
+      }
+    }
+    this.topics.clear();
+  }
+}
