@@ -153,8 +153,8 @@ export class PartitionLog {
       segments.length = 0;
       segments.push(LogSegment.create(dir, logStartOffset, now()));
     }
-    if (checkpoint !== logStartOffset) writeLogStartOffset(dir, logStartOffset);
-    fsyncDir(dir);
+    // No checkpoint means 0, so a fresh partition costs no fsync here.
+    if ((checkpoint ?? 0) !== logStartOffset) writeLogStartOffset(dir, logStartOffset);
     return new PartitionLog(dir, opts.config, opts.flush, now, segments, logStartOffset, report);
   }
 

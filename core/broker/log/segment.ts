@@ -3,8 +3,11 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BASE_OFFSET_OFFSET,
   BATCH_HEADER_SIZE,
   BATCH_LENGTH_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
   LOG_OVERHEAD,
   MAGIC_OFFSET,
   MAGIC_V2,
@@ -27,16 +30,22 @@ export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | 
 export const SEGMENT_FILE = /^(\d{20})\.log$/;
 export const INDEX_FILE = /^(\d{20})\.(index|timeindex)$/;
 
-/** Reads the fields the log needs from a batch header (baseOffset..maxTimestamp). */
+/** Reads just the fields the log needs from a batch header: this runs once per batch scanned. */
 export function batchInfoOf(header: Buffer, position: number): BatchInfo {
-  const h = readBatchHeader(header, 0);
+  if (header.length < BATCH_HEADER_SIZE) readBatchHeader(header, 0); // throws the descriptive RangeError
+  const baseOffset = readInt64(header, BASE_OFFSET_OFFSET);
   return {
-    baseOffset: h.baseOffset,
-    lastOffset: h.baseOffset + h.lastOffsetDelta,
+    baseOffset,
+    lastOffset: baseOffset + header.readInt32BE(LAST_OFFSET_DELTA_OFFSET),
     position,
-    size: LOG_OVERHEAD + h.batchLength,
-    maxTimestamp: h.maxTimestamp,
+    size: LOG_OVERHEAD + header.readInt32BE(BATCH_LENGTH_OFFSET),
+    maxTimestamp: readInt64(header, MAX_TIMESTAMP_OFFSET),
   };
+}
+
+const TWO_32 = 4294967296;
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
 }
 
 export class LogSegment {

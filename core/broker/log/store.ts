@@ -164,6 +164,13 @@ export class MemoryStore implements SegmentStore {
   }
 
   read(position: number, length: number): Buffer {
+    if (position >= 0 && length >= 0 && position + length <= this._size) {
+      // Fast path: inside one stored batch (every header read is).
+      const i = this.chunkIndex(position);
+      const start = this.starts[i]!;
+      const chunk = this.chunks[i]!;
+      if (position + length <= start + chunk.length) return chunk.subarray(position - start, position - start + length);
+    }
     const chunks = this.readChunks(position, length);
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   }
