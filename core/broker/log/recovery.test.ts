@@ -74,10 +74,13 @@ describe('PartitionLog on disk', () => {
         '00000000000000000006.index',
         '00000000000000000006.log',
         '00000000000000000006.timeindex',
-        LOG_START_OFFSET_FILE,
       ].sort(),
     );
     expect(statSync(seg(dir, 0)).size).toBe(b.length * 2);
+    // The checkpoint appears once the log start moves (absent means 0).
+    const again = open(dir, { segmentBytes: b.length * 2 });
+    again.deleteRecordsBefore(1);
+    expect(readFileSync(join(dir, LOG_START_OFFSET_FILE), 'utf8')).toBe('0\n1\n');
   });
 
   it('writes sparse index entries every indexIntervalBytes', () => {
