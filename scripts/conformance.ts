@@ -15,8 +15,15 @@ export const EXPECTED_CHECKS = [
   'headers_and_timestamps',
   'compression',
   'list_offsets',
+  'consumer_group_rebalance',
+  'committed_offsets',
+  'list_and_describe_groups',
+  'kp_roundtrip',
+  'kp_group_two_members',
+  'kp_admin',
   'kcat_metadata',
   'kcat_produce_consume',
+  'kcat_group',
 ];
 
 const args = process.argv.slice(2);
@@ -25,7 +32,8 @@ if (!existsSync(runner)) {
   console.error(`conformance suite not found at ${runner} (set CONFORMANCE_RUN to its 'run' script)`);
   process.exit(2);
 }
-const only = args.includes('--all') ? [] : ['--only', args[args.indexOf('--only') + 1] ?? EXPECTED_CHECKS.join(',')];
+const onlyAt = args.indexOf('--only');
+const only = args.includes('--all') ? [] : ['--only', (onlyAt >= 0 ? args[onlyAt + 1] : undefined) ?? EXPECTED_CHECKS.join(',')];
 const dataDir = mkdtempSync(join(tmpdir(), 'streamwatch-conformance-'));
 const broker = await startBroker({ port: 0, dataDir, defaultPartitions: 1, logger: () => {} });
 console.log(`embedded broker on ${broker.bootstrap}, data in ${dataDir}`);

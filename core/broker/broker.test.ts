@@ -80,8 +80,13 @@ describe('embedded broker data plane (kafkajs)', () => {
     expect(await at(t0 + 3000)).toBe('3');
     expect(await at(t0 + 3500)).toBe('4');
     expect(await at(t0 - 1)).toBe('0');
-    // Past the last record kafkajs gets -1 from the broker and reports it as is.
-    expect(await at(t0 + 100_000)).toBe('-1');
+    // Past the last record the broker answers -1, which kafkajs replaces with the high watermark.
+    expect(await at(t0 + 100_000)).toBe('10');
+    const raw = await rawRequest<any>(b, ApiKey.ListOffsets, 1, {
+      replicaId: -1,
+      topics: [{ name: 'dp-offsets', partitions: [{ partitionIndex: 0, timestamp: t0 + 100_000 }] }],
+    });
+    expect(raw.topics[0].partitions[0]).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
   });
 
   it('rejects a produce to an unknown partition with UNKNOWN_TOPIC_OR_PARTITION', async () => {
