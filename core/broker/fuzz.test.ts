@@ -38,7 +38,7 @@ function seedFrames(): Buffer[] {
   for (let v = 3; v <= 7; v++) {
     frames.push(requestFrame(ApiKey.Produce, v, 3, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'fuzz', partitionData: [{ index: 0, records: batch }] }] }));
   }
-  for (let v = 4; v <= 11; v++) frames.push(requestFrame(ApiKey.Fetch, v, 4, fetchBody('fuzz', 0, 0, { maxWaitMs: 0 })));
+  for (let v = 4; v <= 11; v++) frames.push(requestFrame(ApiKey.Fetch, v, 4, fetchBody('fuzz', 0, 0, { maxWaitMs: 0, maxBytes: 4096 })));
   for (let v = 0; v <= 3; v++) {
     frames.push(requestFrame(ApiKey.ListOffsets, v, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'fuzz', partitions: [{ partitionIndex: 0, timestamp: -1, maxNumOffsets: 1 }] }] }));
   }

@@ -1,9 +1,56 @@
-// Kafka wire primitives: a bounds-checked Reader and a chunked Writer.
-// Int64 values are JS numbers (offsets, timestamps and producer ids stay far below 2^53).
+// Kafka wire primitives: a bounds-checked Reader and a chunked Writer, used by the message
+// codec and the record batch codec alike. Int64 values are JS numbers (offsets, timestamps
+// and producer ids stay far below 2^53).
 
 /** Thrown for any malformed input; the server turns it into a closed connection. */
 export class ProtocolError extends Error {
   override name = 'ProtocolError';
+}
+
+const TWO_32 = 4294967296;
+
+/** Reads an int64 as two 32-bit halves: exactly Number(readBigInt64BE()) without a BigInt. */
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
+}
+
+export function writeInt64(buf: Buffer, pos: number, value: number): void {
+  if (Number.isSafeInteger(value)) {
+    const hi = Math.floor(value / TWO_32);
+    buf.writeInt32BE(hi, pos);
+    buf.writeUInt32BE(value - hi * TWO_32, pos + 4);
+  } else {
+    // Out of range or not an integer: a caller bug, worth a loud error from BigInt().
+    buf.writeBigInt64BE(BigInt(value), pos);
+  }
+}
+
+function zigzag64(n: number): bigint {
+  const b = BigInt(n);
+  return BigInt.asUintN(64, (b << 1n) ^ (b >> 63n));
+}
+
+/** Bytes taken by a zigzag varint. */
+export function sizeOfVarint(n: number): number {
+  let z = ((n << 1) ^ (n >> 31)) >>> 0;
+  let size = 1;
+  while (z >= 0x80) {
+    z >>>= 7;
+    size++;
+  }
+  return size;
+}
+
+/** Bytes taken by a zigzag varlong. */
+export function sizeOfVarlong(n: number): number {
+  if (n >= -0x80000000 && n <= 0x7fffffff) return sizeOfVarint(n);
+  let z = zigzag64(n);
+  let size = 1;
+  while (z >= 0x80n) {
+    z >>= 7n;
+    size++;
+  }
+  return size;
 }
 
 export class Reader {
@@ -48,7 +95,7 @@ export class Reader {
     return this.buf.readUInt32BE(this.need(4));
   }
   int64(): number {
-    return Number(this.buf.readBigInt64BE(this.need(8)));
+    return readInt64(this.buf, this.need(8));
   }
   float64(): number {
     return this.buf.readDoubleBE(this.need(8));
@@ -79,23 +126,33 @@ export class Reader {
     return (u >>> 1) ^ -(u & 1);
   }
 
-  /** Zigzag-encoded signed int64, as a number. */
+  /** Zigzag-encoded signed int64, as a number. Small values (most timestamp deltas) stay on a 32-bit path. */
   varlong(): number {
-    let value = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
+    let lo = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
       const b = this.uint8();
-      value |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return Number((value >> 1n) ^ -(value & 1n));
-      shift += 7n;
+      lo |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return (lo >>> 1) ^ -(lo & 1);
     }
-    throw new ProtocolError('varlong longer than 10 bytes');
+    let big = BigInt(lo >>> 0);
+    for (let shift = 28n; ; shift += 7n) {
+      if (shift > 63n) throw new ProtocolError('varlong longer than 10 bytes');
+      const b = this.uint8();
+      big |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+    }
+    big = BigInt.asUintN(64, big);
+    return Number((big >> 1n) ^ -(big & 1n));
   }
 
   /** Raw slice without copying. */
   slice(n: number): Buffer {
     const at = this.need(n);
     return this.buf.subarray(at, at + n);
+  }
+
+  skip(n: number): void {
+    this.need(n);
   }
 
   string(n: number): string {
@@ -183,7 +240,7 @@ export class Writer {
   }
   int64(v: number): this {
     this.room(8);
-    this.buf.writeBigInt64BE(BigInt(v), this.pos);
+    writeInt64(this.buf, this.pos, v);
     this.pos += 8;
     return this;
   }
@@ -213,8 +270,9 @@ export class Writer {
   }
 
   varlong(v: number): this {
+    if (v >= -0x80000000 && v <= 0x7fffffff) return this.varint(v);
     this.room(10);
-    let u = BigInt.asUintN(64, (BigInt(v) << 1n) ^ (BigInt(v) >> 63n));
+    let u = zigzag64(v);
     while (u >= 0x80n) {
       this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
       u >>= 7n;

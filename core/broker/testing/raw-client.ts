@@ -47,16 +47,22 @@ export async function rawRequest<T>(address: BrokerAddress, apiKey: number, vers
   }
 }
 
-export function fetchBody(topic: string, partition: number, fetchOffset: number, opts: { maxWaitMs?: number; isolationLevel?: number } = {}) {
+export function fetchBody(
+  topic: string,
+  partition: number,
+  fetchOffset: number,
+  opts: { maxWaitMs?: number; isolationLevel?: number; maxBytes?: number } = {},
+) {
+  const maxBytes = opts.maxBytes ?? 10 << 20;
   return {
     replicaId: -1,
     maxWaitMs: opts.maxWaitMs ?? 100,
     minBytes: 1,
-    maxBytes: 10 << 20,
+    maxBytes,
     isolationLevel: opts.isolationLevel ?? 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: 10 << 20, logStartOffset: -1, currentLeaderEpoch: -1 }] }],
+    topics: [{ topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: maxBytes, logStartOffset: -1, currentLeaderEpoch: -1 }] }],
     forgottenTopicsData: [],
     rackId: '',
   };

@@ -16,7 +16,7 @@
 //  57  recordCount           int32
 //  61  records...
 import { crc32c } from './crc32c.js';
-import { readInt64, writeInt64 } from './int64.js';
+import { readInt64, writeInt64 } from '../primitives.js';
 import { checkRecords } from './record.js';
 
 export const BASE_OFFSET_OFFSET = 0;

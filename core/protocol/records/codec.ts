@@ -28,9 +28,9 @@ import {
   type Compression,
 } from './batch.js';
 import { compress, decompress } from './compression.js';
-import { writeInt64 } from './int64.js';
+import { writeInt64 } from '../primitives.js';
 import { readRecords, writeRecord, type KafkaRecord, type RecordInput } from './record.js';
-import { ByteWriter, RecordFormatError } from './varint.js';
+import { ProtocolError, Writer } from '../primitives.js';
 
 export interface EncodeBatchOptions {
   baseOffset?: number;
@@ -60,19 +60,18 @@ export function encodeRecordBatch(opts: EncodeBatchOptions): Buffer {
   let maxTimestamp = firstTimestamp;
   for (const t of timestamps) if (t > maxTimestamp) maxTimestamp = t;
 
-  const w = new ByteWriter(BATCH_HEADER_SIZE + 64 * records.length);
-  const recordsStart = compression === 'none' ? BATCH_HEADER_SIZE : 0;
-  w.ensure(recordsStart);
-  w.pos = recordsStart;
+  const w = new Writer(BATCH_HEADER_SIZE + 64 * records.length);
+  // Uncompressed records follow a header-sized gap that is filled in below.
+  if (compression === 'none') w.raw(Buffer.alloc(BATCH_HEADER_SIZE));
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     writeRecord(w, i, timestamps[i]! - firstTimestamp, r.key ?? null, r.value ?? null, r.headers ?? []);
   }
   let batch: Buffer;
   if (compression === 'none') {
-    batch = w.finish();
+    batch = w.toBuffer();
   } else {
-    const payload = compress(compression, w.finish());
+    const payload = compress(compression, w.toBuffer());
     batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + payload.length);
     payload.copy(batch, BATCH_HEADER_SIZE);
   }
@@ -136,7 +135,7 @@ export function decodeRecordBatch(batch: Buffer): DecodedBatch {
     });
     return { header, records };
   } catch (e) {
-    if (e instanceof RecordFormatError) throw new Error(`malformed record batch at offset ${header.baseOffset}: ${e.message}`);
+    if (e instanceof ProtocolError) throw new Error(`malformed record batch at offset ${header.baseOffset}: ${e.message}`);
     throw e;
   }
 }

@@ -4,7 +4,7 @@
 //   [headerKeyLength varint | headerKey (utf-8) | headerValueLength varint | headerValue]...
 // All lengths are zigzag varints; -1 means null (key, value, header value). `length` counts the
 // bytes after itself.
-import { ByteWriter, Reader, RecordFormatError, sizeOfVarint, sizeOfVarlong } from './varint.js';
+import { ProtocolError, Reader, sizeOfVarint, sizeOfVarlong, Writer } from '../primitives.js';
 
 export interface KafkaRecord {
   offset: number;
@@ -32,7 +32,7 @@ function sizeOfNullableBytes(b: Uint8Array | null): number {
 
 /** Appends one record (with its length prefix) to w. */
 export function writeRecord(
-  w: ByteWriter,
+  w: Writer,
   offsetDelta: number,
   timestampDelta: number,
   key: Buffer | null,
@@ -46,9 +46,8 @@ export function writeRecord(
   for (let i = 0; i < headers.length; i++) {
     bodySize += sizeOfNullableBytes(headerKeys[i]!) + sizeOfNullableBytes(headers[i]!.value);
   }
-  w.ensure(5 + bodySize);
   w.varint(bodySize);
-  const start = w.pos;
+  const start = w.length;
   w.int8(0); // record attributes: unused by every format version so far
   w.varlong(timestampDelta);
   w.varint(offsetDelta);
@@ -59,15 +58,15 @@ export function writeRecord(
     writeNullableBytes(w, headerKeys[i]!);
     writeNullableBytes(w, headers[i]!.value);
   }
-  if (w.pos - start !== bodySize) throw new Error(`record size mismatch: computed ${bodySize}, wrote ${w.pos - start}`);
+  if (w.length - start !== bodySize) throw new Error(`record size mismatch: computed ${bodySize}, wrote ${w.length - start}`);
 }
 
-function writeNullableBytes(w: ByteWriter, b: Uint8Array | null): void {
+function writeNullableBytes(w: Writer, b: Uint8Array | null): void {
   if (b === null) {
     w.varint(-1);
   } else {
     w.varint(b.length);
-    w.bytes(b);
+    w.raw(b);
   }
 }
 
@@ -80,15 +79,15 @@ export interface RecordContext {
 
 /**
  * Decodes exactly `count` records filling buf[start, end). Key, value and header values are
- * slices of buf. Throws RecordFormatError on any structural problem.
+ * slices of buf. Throws ProtocolError on any structural problem.
  */
 export function readRecords(buf: Buffer, start: number, end: number, count: number, ctx: RecordContext): KafkaRecord[] {
   const r = new Reader(buf, start, end);
   const out: KafkaRecord[] = [];
   for (let i = 0; i < count; i++) {
-    if (r.remaining === 0) throw new RecordFormatError(`batch declares ${count} records but holds only ${i}`);
+    if (r.remaining === 0) throw new ProtocolError(`batch declares ${count} records but holds only ${i}`);
     const length = r.varint();
-    if (length < 0 || length > r.remaining) throw new RecordFormatError(`record ${i} has invalid length ${length}`);
+    if (length < 0 || length > r.remaining) throw new ProtocolError(`record ${i} has invalid length ${length}`);
     const recordEnd = r.pos + length;
     const rr = new Reader(buf, r.pos, recordEnd);
     rr.int8();
@@ -97,16 +96,16 @@ export function readRecords(buf: Buffer, start: number, end: number, count: numb
     const key = readNullableBytes(rr, 'key');
     const value = readNullableBytes(rr, 'value');
     const headerCount = rr.varint();
-    if (headerCount < 0) throw new RecordFormatError(`record ${i} has a negative header count ${headerCount}`);
+    if (headerCount < 0) throw new ProtocolError(`record ${i} has a negative header count ${headerCount}`);
     const headers: { key: string; value: Buffer | null }[] = [];
     for (let h = 0; h < headerCount; h++) {
       const keyLength = rr.varint();
-      if (keyLength < 0) throw new RecordFormatError(`record ${i} header ${h} has a null or negative key length`);
-      const hKey = rr.bytes(keyLength).toString('utf8');
+      if (keyLength < 0) throw new ProtocolError(`record ${i} header ${h} has a null or negative key length`);
+      const hKey = rr.slice(keyLength).toString('utf8');
       headers.push({ key: hKey, value: readNullableBytes(rr, 'header value') });
     }
     if (rr.pos !== recordEnd) {
-      throw new RecordFormatError(`record ${i} declares ${length} bytes but its fields use ${rr.pos - r.pos}`);
+      throw new ProtocolError(`record ${i} declares ${length} bytes but its fields use ${rr.pos - r.pos}`);
     }
     out.push({
       offset: ctx.baseOffset + offsetDelta,
@@ -117,15 +116,15 @@ export function readRecords(buf: Buffer, start: number, end: number, count: numb
     });
     r.pos = recordEnd;
   }
-  if (r.remaining !== 0) throw new RecordFormatError(`${r.remaining} bytes left over after the batch's ${count} records`);
+  if (r.remaining !== 0) throw new ProtocolError(`${r.remaining} bytes left over after the batch's ${count} records`);
   return out;
 }
 
 function readNullableBytes(r: Reader, what: string): Buffer | null {
   const n = r.varint();
   if (n === -1) return null;
-  if (n < -1) throw new RecordFormatError(`invalid ${what} length ${n}`);
-  return r.bytes(n);
+  if (n < -1) throw new ProtocolError(`invalid ${what} length ${n}`);
+  return r.slice(n);
 }
 
 /**
@@ -160,7 +159,7 @@ export function checkRecords(buf: Buffer, start: number, end: number, count: num
       r.pos = recordEnd;
     }
   } catch (e) {
-    if (e instanceof RecordFormatError) return `record ${i}: ${e.message}`;
+    if (e instanceof ProtocolError) return `record ${i}: ${e.message}`;
     return `record ${i}: ${String(e)}`;
   }
   if (r.remaining !== 0) return `${r.remaining} bytes left over after the batch's ${count} records`;
@@ -170,6 +169,6 @@ export function checkRecords(buf: Buffer, start: number, end: number, count: num
 function skipNullableBytes(r: Reader): void {
   const n = r.varint();
   if (n === -1) return;
-  if (n < -1) throw new RecordFormatError(`invalid length ${n}`);
+  if (n < -1) throw new ProtocolError(`invalid length ${n}`);
   r.skip(n);
 }
