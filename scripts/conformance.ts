@@ -18,6 +18,7 @@ export const EXPECTED_CHECKS = [
   'consumer_group_rebalance',
   'committed_offsets',
   'list_and_describe_groups',
+  'idempotent_producer',
   'kp_roundtrip',
   'kp_group_two_members',
   'kp_admin',

@@ -5,6 +5,7 @@ import { Connection } from './connection.js';
 import type { BrokerEvent } from './events.js';
 import { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetStore } from './groups/offset-store.js';
+import { ProducerIdManager } from './producers/producer-ids.js';
 import type { Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import type { FlushPolicy } from './log/index.js';
@@ -96,6 +97,7 @@ export class Broker {
   readonly topics: TopicManager;
   readonly groups: GroupCoordinator;
   readonly offsets: OffsetStore;
+  readonly producerIds: ProducerIdManager;
   private listeners = new Set<(e: BrokerEvent) => void>();
   private connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -104,6 +106,7 @@ export class Broker {
   constructor(readonly options: BrokerOptions) {
     this.registry = new Map(HANDLERS.map((h) => [h.apiKey, h]));
     this.topics = new TopicManager({ dataDir: options.dataDir, flush: options.flush, now: () => this.now() });
+    this.producerIds = new ProducerIdManager(options.dataDir);
     this.offsets = new OffsetStore(this.topics, options.offsetsTopicPartitions, () => this.now());
     this.offsets.open();
     this.groups = new GroupCoordinator(

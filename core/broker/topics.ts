@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { readBatchHeader, type BatchHeader } from '../protocol/records/index.js';
 import { PartitionLog, type FlushPolicy } from './log/index.js';
+import { ProducerStateManager, type SequenceCheck } from './producers/producer-state.js';
 import { logConfigOf, validateTopicConfigs } from './topic-configs.js';
 
 export interface TopicMeta {
@@ -17,14 +19,48 @@ export interface TopicMeta {
   configs: Record<string, string>;
 }
 
+export type ProducedBatchResult =
+  | { kind: 'appended'; baseOffset: number }
+  | Exclude<SequenceCheck, { kind: 'append' }>;
+
 export class Partition {
   /** Called (then forgotten) on the next append: how parked Fetch requests wake up. */
   private waiters = new Set<() => void>();
+  readonly producers = new ProducerStateManager();
+
   constructor(
     readonly topic: string,
     readonly index: number,
     readonly log: PartitionLog,
-  ) {}
+  ) {
+    this.rebuildProducerState();
+  }
+
+  /** Replays every batch header in the log into the producer state (a restart forgets nothing). */
+  private rebuildProducerState(): void {
+    let offset = this.log.logStartOffset;
+    while (offset < this.log.logEndOffset) {
+      const { chunks } = this.log.read(offset, 4 << 20, { minOneBatch: true });
+      if (chunks.length === 0) break;
+      for (const chunk of chunks) {
+        for (let pos = 0; pos + 61 <= chunk.length; ) {
+          const h = readBatchHeader(chunk, pos);
+          this.producers.update(h, h.baseOffset);
+          offset = h.baseOffset + h.lastOffsetDelta + 1;
+          pos += h.batchLength + 12;
+        }
+      }
+    }
+  }
+
+  /** Appends a producer's batch after the idempotence checks; a retried batch is not appended again. */
+  appendProduced(batch: Buffer, header: BatchHeader): ProducedBatchResult {
+    const check = this.producers.check(header);
+    if (check.kind !== 'append') return check;
+    const { baseOffset } = this.append([batch]);
+    this.producers.update(header, baseOffset);
+    return { kind: 'appended', baseOffset };
+  }
 
   get highWatermark(): number {
     return this.log.logEndOffset;

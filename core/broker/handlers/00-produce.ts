@@ -2,7 +2,7 @@
 // are validated (framing, magic, CRC, record walk), stored as received with offsets assigned
 // by rewriting baseOffset. acks=0 gets no response at all, as Kafka does.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
+import { isControl, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -34,21 +34,27 @@ function produceToPartition(
     broker.log('warn', `rejected produce to ${topic}-${p.index}: ${split.message}`);
     return fail(ErrorCode[split.error], split.message);
   }
+  // Since v3 a partition's records are exactly one batch (what makes sequence checks meaningful).
+  if (split.batches.length !== 1) {
+    return fail(ErrorCode.INVALID_RECORD, `expected exactly one record batch, got ${split.batches.length}`);
+  }
+  const batch = split.batches[0]!;
+  const header = readBatchHeader(batch);
+  if (isControl(header.attributes)) return fail(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
   const config = effectiveConfig(broker.topics.get(topic)!.configs);
   const maxBytes = Number(config['max.message.bytes']);
-  for (const b of split.batches) {
-    if (b.length > maxBytes) {
-      return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.length} bytes exceeds max.message.bytes ${maxBytes}`);
-    }
+  if (batch.length > maxBytes) {
+    return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
   }
   let logAppendTimeMs = -1;
   if (config['message.timestamp.type'] === 'LogAppendTime') {
     logAppendTimeMs = broker.now();
-    for (const b of split.batches) setLogAppendTime(b, logAppendTimeMs);
+    setLogAppendTime(batch, logAppendTimeMs);
   }
   try {
-    const { baseOffset } = partition.append(split.batches);
-    return { index: p.index, errorCode: 0, baseOffset, logAppendTimeMs, logStartOffset: partition.log.logStartOffset };
+    const r = partition.appendProduced(batch, header);
+    if (r.kind === 'error') return fail(r.errorCode, r.message);
+    return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: partition.log.logStartOffset };
   } catch (e) {
     if (e instanceof KafkaError) return fail(e.code, e.message);
     broker.log('error', `append to ${topic}-${p.index} failed: ${(e as Error).message}`);

@@ -18,6 +18,7 @@ import { apiVersions } from './18-api-versions.js';
 import { createTopics } from './19-create-topics.js';
 import { deleteTopics } from './20-delete-topics.js';
 import { deleteRecords } from './21-delete-records.js';
+import { initProducerId } from './22-init-producer-id.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
 import { createPartitions } from './37-create-partitions.js';
@@ -41,6 +42,7 @@ export const HANDLERS: readonly Handler[] = [
   createTopics,
   deleteTopics,
   deleteRecords,
+  initProducerId,
   describeConfigs,
   alterConfigs,
   createPartitions,
