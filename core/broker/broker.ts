@@ -6,6 +6,7 @@ import type { BrokerEvent } from './events.js';
 import { GroupCoordinator } from './groups/coordinator.js';
 import { OffsetStore } from './groups/offset-store.js';
 import { ProducerIdManager } from './producers/producer-ids.js';
+import { TransactionCoordinator } from './transactions/coordinator.js';
 import type { Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import type { FlushPolicy } from './log/index.js';
@@ -34,6 +35,10 @@ export interface BrokerOptions {
   maxSessionTimeoutMs: number;
   /** Kafka's offsets.topic.num.partitions. */
   offsetsTopicPartitions: number;
+  /** Kafka's transaction.max.timeout.ms. */
+  transactionMaxTimeoutMs: number;
+  /** How often open transactions are checked against their timeout (Kafka: 10 s). */
+  transactionAbortCheckIntervalMs: number;
   logger: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -51,6 +56,8 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   minSessionTimeoutMs: 6000,
   maxSessionTimeoutMs: 1_800_000,
   offsetsTopicPartitions: 50,
+  transactionMaxTimeoutMs: 900_000,
+  transactionAbortCheckIntervalMs: 1000,
   logger: () => {},
 };
 
@@ -98,6 +105,7 @@ export class Broker {
   readonly groups: GroupCoordinator;
   readonly offsets: OffsetStore;
   readonly producerIds: ProducerIdManager;
+  readonly transactions: TransactionCoordinator;
   private listeners = new Set<(e: BrokerEvent) => void>();
   private connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -119,9 +127,22 @@ export class Broker {
       (e) => this.emit(e),
     );
     for (const g of this.offsets.groups()) this.groups.getOrCreate(g);
+    this.transactions = new TransactionCoordinator(
+      {
+        maxTimeoutMs: options.transactionMaxTimeoutMs,
+        abortCheckIntervalMs: options.transactionAbortCheckIntervalMs,
+        logPartitions: options.offsetsTopicPartitions,
+      },
+      this.topics,
+      this.offsets,
+      this.producerIds,
+      () => this.now(),
+      (e) => this.emit(e),
+    );
     this.onEvent((e) => {
       if (e.type === 'group.rebalance.completed') this.persistGroupMetadata(e.groupId);
     });
+    this.transactions.open();
     this.advertised = { host: options.advertisedHost ?? options.host, port: options.advertisedPort ?? options.port };
   }
 
@@ -249,6 +270,7 @@ export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<Ru
         server.close(() => resolve());
         broker.closeConnections();
         broker.groups.close();
+        broker.transactions.close();
         broker.topics.close();
       });
       return closing;

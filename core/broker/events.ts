@@ -1,6 +1,7 @@
 // The broker's event feed: facts with timestamps that the console shows (group states, members
 // joining and leaving, rebalances). One discriminated union; payload types live beside the names.
 import type { GroupState } from './groups/group.js';
+import type { TxnState } from './transactions/transaction.js';
 
 export type MemberLeaveReason = 'leave-group' | 'session-timeout' | 'rebalance-timeout' | 'fenced' | 'group-deleted';
 
@@ -21,7 +22,28 @@ export type BrokerEvent =
       assignment: Record<string, Record<string, number[]>>;
     }
   | { type: 'group.offsets.committed'; at: number; groupId: string; offsets: { topic: string; partition: number; offset: number }[] }
-  | { type: 'group.deleted'; at: number; groupId: string };
+  | { type: 'group.deleted'; at: number; groupId: string }
+  | {
+      type: 'txn.state';
+      at: number;
+      transactionalId: string;
+      producerId: number;
+      producerEpoch: number;
+      from: TxnState;
+      to: TxnState;
+      /** "topic/partition" of the partitions in the transaction. */
+      partitions: string[];
+    }
+  | {
+      type: 'txn.fenced';
+      at: number;
+      transactionalId: string;
+      producerId: number;
+      oldEpoch: number;
+      newEpoch: number;
+      reason: 'init-producer-id' | 'timeout' | 'broker-restart';
+    }
+  | { type: 'txn.committed' | 'txn.aborted'; at: number; transactionalId: string; producerId: number; producerEpoch: number; partitions: number; durationMs: number };
 
 export type BrokerEventType = BrokerEvent['type'];
 export type EventSink = (e: BrokerEvent) => void;

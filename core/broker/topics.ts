@@ -4,8 +4,17 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { readBatchHeader, type BatchHeader } from '../protocol/records/index.js';
+import {
+  decodeControlRecord,
+  decodeRecordBatch,
+  encodeControlBatch,
+  isControl,
+  isTransactional,
+  readBatchHeader,
+  type BatchHeader,
+} from '../protocol/records/index.js';
 import { PartitionLog, type FlushPolicy } from './log/index.js';
+import { PartitionTransactions } from './producers/partition-transactions.js';
 import { ProducerStateManager, type SequenceCheck } from './producers/producer-state.js';
 import { logConfigOf, validateTopicConfigs } from './topic-configs.js';
 
@@ -27,6 +36,7 @@ export class Partition {
   /** Called (then forgotten) on the next append: how parked Fetch requests wake up. */
   private waiters = new Set<() => void>();
   readonly producers = new ProducerStateManager();
+  readonly transactions = new PartitionTransactions();
 
   constructor(
     readonly topic: string,
@@ -45,7 +55,7 @@ export class Partition {
       for (const chunk of chunks) {
         for (let pos = 0; pos + 61 <= chunk.length; ) {
           const h = readBatchHeader(chunk, pos);
-          this.producers.update(h, h.baseOffset);
+          this.track(h, h.baseOffset, () => chunk.subarray(pos, pos + h.batchLength + 12));
           offset = h.baseOffset + h.lastOffsetDelta + 1;
           pos += h.batchLength + 12;
         }
@@ -58,16 +68,37 @@ export class Partition {
     const check = this.producers.check(header);
     if (check.kind !== 'append') return check;
     const { baseOffset } = this.append([batch]);
-    this.producers.update(header, baseOffset);
+    this.track(header, baseOffset, () => batch);
     return { kind: 'appended', baseOffset };
+  }
+
+  /** Writes a transaction marker for the producer, ending its transaction on this partition. */
+  appendMarker(producerId: number, producerEpoch: number, type: 'COMMIT' | 'ABORT', coordinatorEpoch: number, now: number): number {
+    const batch = encodeControlBatch({ producerId, producerEpoch, type, coordinatorEpoch, timestamp: now });
+    const { baseOffset } = this.log.append([batch]);
+    this.track(readBatchHeader(batch), baseOffset, () => batch);
+    this.wake(); // the LSO moved: parked read_committed fetches may now return data
+    return baseOffset;
+  }
+
+  /** Updates producer and transaction state for a batch now at `baseOffset`. */
+  private track(h: BatchHeader, baseOffset: number, bytes: () => Buffer): void {
+    this.producers.update(h, baseOffset);
+    if (!isTransactional(h.attributes)) return;
+    if (isControl(h.attributes)) {
+      const key = decodeRecordBatch(bytes()).records[0]?.key;
+      if (key) this.transactions.onMarker(h.producerId, decodeControlRecord(key).type, baseOffset);
+    } else {
+      this.transactions.onData(h.producerId, baseOffset);
+    }
   }
 
   get highWatermark(): number {
     return this.log.logEndOffset;
   }
-  /** End of what read_committed consumers may read; equals the high watermark until transactions exist. */
+  /** End of what read_committed consumers may read: the first offset of the earliest open transaction. */
   get lastStableOffset(): number {
-    return this.log.logEndOffset;
+    return this.transactions.firstUnstableOffset() ?? this.log.logEndOffset;
   }
 
   append(batches: Buffer[]): { baseOffset: number; lastOffset: number } {

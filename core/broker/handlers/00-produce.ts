@@ -2,7 +2,7 @@
 // are validated (framing, magic, CRC, record walk), stored as received with offsets assigned
 // by rewriting baseOffset. acks=0 gets no response at all, as Kafka does.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { isControl, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
+import { isControl, isTransactional, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -15,6 +15,7 @@ import { effectiveConfig } from '../topic-configs.js';
 
 function produceToPartition(
   broker: Broker,
+  transactionalId: string | null,
   topic: string,
   p: ProduceRequestPartitionProduceData,
 ): ProduceResponsePartitionProduceResponseInput {
@@ -41,6 +42,14 @@ function produceToPartition(
   const batch = split.batches[0]!;
   const header = readBatchHeader(batch);
   if (isControl(header.attributes)) return fail(ErrorCode.INVALID_RECORD, 'clients may not produce control batches');
+  if (isTransactional(header.attributes)) {
+    // KIP-890: a transactional batch must belong to the current epoch's open transaction on this partition.
+    const code =
+      transactionalId === null
+        ? ErrorCode.INVALID_REQUEST
+        : broker.transactions.verifyProduce(transactionalId, header.producerId, header.producerEpoch, topic, p.index);
+    if (code !== 0) return fail(code);
+  }
   const config = effectiveConfig(broker.topics.get(topic)!.configs);
   const maxBytes = Number(config['max.message.bytes']);
   if (batch.length > maxBytes) {
@@ -72,7 +81,7 @@ export const produce = defineHandler<ProduceRequest, ProduceResponseInput>({
       name: t.name,
       partitionResponses: t.partitionData.map((p) =>
         validAcks
-          ? produceToPartition(broker, t.name, p)
+          ? produceToPartition(broker, req.transactionalId, t.name, p)
           : { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
       ),
     }));

@@ -68,7 +68,9 @@ function readOnce(broker: Broker, req: FetchRequest, version: number): ReadResul
         ...marks,
         partitionIndex: p.partition,
         errorCode: 0,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted
+          ? partition.transactions.abortedIn(p.fetchOffset, upperBound).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }))
+          : null,
         preferredReadReplica: -1,
         records,
       };

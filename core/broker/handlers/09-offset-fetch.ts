@@ -1,5 +1,6 @@
 // OffsetFetch (9) v1-7 (v6+ flexible, as librdkafka's read_committed consumers use it). A null
 // topic list (v2+) means every partition the group has committed. Nothing committed → -1.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/schema/generated/index.js';
 import { defineHandler } from '../handler.js';
 
@@ -18,6 +19,10 @@ export const offsetFetch = defineHandler<OffsetFetchRequest, OffsetFetchResponse
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
           const c = broker.offsets.get(req.groupId, t.name, p);
+          if (req.requireStable && broker.transactions.hasPendingOffsets(req.groupId, t.name, p)) {
+            // v7: offsets held in an open transaction; a read_committed consumer retries.
+            return { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+          }
           return {
             partitionIndex: p,
             committedOffset: c?.offset ?? -1,

@@ -19,6 +19,10 @@ import { createTopics } from './19-create-topics.js';
 import { deleteTopics } from './20-delete-topics.js';
 import { deleteRecords } from './21-delete-records.js';
 import { initProducerId } from './22-init-producer-id.js';
+import { addPartitionsToTxn } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './25-add-offsets-to-txn.js';
+import { endTxn } from './26-end-txn.js';
+import { txnOffsetCommit } from './28-txn-offset-commit.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
 import { createPartitions } from './37-create-partitions.js';
@@ -43,6 +47,10 @@ export const HANDLERS: readonly Handler[] = [
   deleteTopics,
   deleteRecords,
   initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   createPartitions,

@@ -1,0 +1,39 @@
+// TxnOffsetCommit (28) v0-3 (v3 flexible, as librdkafka sends it): offsets held by the
+// transaction coordinator until the COMMIT, dropped on ABORT.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
+import { defineHandler } from '../handler.js';
+import { forVersion } from './txn-errors.js';
+
+export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInput>({
+  apiKey: 28,
+  minVersion: 0,
+  maxVersion: 3,
+  handle(req, { broker, header }) {
+    const now = broker.now();
+    const unknown = (topic: string, p: number) => !broker.topics.partition(topic, p);
+    const offsets = req.topics.flatMap((t) =>
+      t.partitions
+        .filter((p) => !unknown(t.name, p.partitionIndex))
+        .map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata ?? '',
+          commitTimestamp: now,
+        })),
+    );
+    const code = forVersion(28, header.apiVersion, broker.transactions.txnOffsetCommit(req.transactionalId, req.groupId, req.producerId, req.producerEpoch, offsets));
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: unknown(t.name, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code,
+        })),
+      })),
+    };
+  },
+});
