@@ -93,7 +93,11 @@ export class GroupCoordinator {
 
     if (req.memberId === '') {
       const memberId = `${client.clientId}-${randomUUID()}`;
-      if (req.groupInstanceId !== null) this.fenceStaticMember(g, req.groupInstanceId);
+      if (req.groupInstanceId !== null) {
+        const replaced = this.replaceStaticMember(g, req, memberId, client);
+        if (replaced) return replaced;
+        this.fenceStaticMember(g, req.groupInstanceId);
+      }
       if (version >= 4 && req.groupInstanceId === null) {
         // KIP-394: hand out the id first; the member must come back with it within its session timeout.
         g.pending.set(
@@ -118,6 +122,54 @@ export class GroupCoordinator {
     const m = g.members.get(req.memberId);
     if (!m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
     return this.rejoin(g, m, req);
+  }
+
+  /**
+   * KIP-345: a static member that restarts into a Stable group with the same protocols takes over
+   * its old identity and assignment under a new member id, with no rebalance. Null otherwise.
+   */
+  private replaceStaticMember(
+    g: Group,
+    req: JoinRequest,
+    memberId: string,
+    client: { clientId: string; host: string },
+  ): JoinResult | null {
+    const old = [...g.members.values()].find((m) => m.groupInstanceId === req.groupInstanceId);
+    if (!old || !g.is('Stable')) return null;
+    const same =
+      req.protocols.length === old.protocols.length &&
+      req.protocols.every((p, i) => p.name === old.protocols[i]?.name && p.metadata.equals(old.protocols[i]!.metadata));
+    if (!same) return null;
+    old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
+    old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
+    if (old.sessionTimer) clearTimeout(old.sessionTimer);
+    const m: Member = {
+      ...old,
+      memberId,
+      clientId: client.clientId,
+      clientHost: client.host,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      awaitingJoin: null,
+      awaitingSync: null,
+      sessionTimer: null,
+      joinedAt: this.now(),
+    };
+    g.members.delete(old.memberId);
+    g.members.set(memberId, m);
+    if (g.leaderId === old.memberId) g.leaderId = memberId;
+    this.emit({ type: 'group.member.left', at: this.now(), groupId: g.groupId, memberId: old.memberId, reason: 'fenced' });
+    this.emit({
+      type: 'group.member.joined',
+      at: this.now(),
+      groupId: g.groupId,
+      memberId,
+      clientId: client.clientId,
+      clientHost: client.host,
+      groupInstanceId: req.groupInstanceId,
+    });
+    this.touchSession(g, m);
+    return this.joinResult(g, m);
   }
 
   /** A static member rejoining with a new id replaces its old incarnation, which is fenced. */
