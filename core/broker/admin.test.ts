@@ -174,6 +174,17 @@ describe('admin APIs (kafkajs)', () => {
         ['nope', 3],
       ]);
     });
+
+    it('deletes the groups\' committed offsets with the topic, and refuses the coordinators\' internal topics', async () => {
+      await admin.createTopics({ topics: [{ topic: 'dt-offsets', numPartitions: 2 }] });
+      await admin.setOffsets({ groupId: 'dt-group', topic: 'dt-offsets', partitions: [{ partition: 0, offset: '0' }] });
+      expect((await admin.fetchOffsets({ groupId: 'dt-group', topics: ['dt-offsets'] }))[0]?.partitions).toHaveLength(2);
+      await admin.deleteTopics({ topics: ['dt-offsets'] });
+      expect(b.broker.offsets.all('dt-group').has('dt-offsets')).toBe(false);
+      const res = await raw<DeleteTopicsResponse>(ApiKey.DeleteTopics, 1, { topicNames: ['__consumer_offsets'], timeoutMs: 1000 });
+      expect(res.responses[0]?.errorCode).toBe(42); // INVALID_REQUEST
+      expect(b.broker.topics.get('__consumer_offsets')).toBeDefined();
+    });
   });
 
   describe('CreatePartitions', () => {

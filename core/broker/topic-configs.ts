@@ -15,8 +15,9 @@ export interface ConfigDef {
   readonly validate?: (value: string) => string | undefined;
 }
 
-const intAtLeast = (min: number) => (v: string) =>
-  /^-?\d+$/.test(v) && Number(v) >= min ? undefined : `must be an integer >= ${min}`;
+const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) =>
+  /^-?\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? undefined : `must be an integer from ${min} to ${max}`;
+const INT32_MAX = 2147483647;
 const oneOf = (...allowed: string[]) => (v: string) =>
   allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`;
 
@@ -25,11 +26,11 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     validate: (v) => v.split(',').every((p) => ['delete', 'compact'].includes(p.trim())) ? undefined : 'must be delete, compact or both' },
   { name: 'retention.ms', type: 'long', default: '604800000', brokerKey: 'log.retention.ms', doc: 'age after which segments are deleted; -1 = forever', validate: intAtLeast(-1) },
   { name: 'retention.bytes', type: 'long', default: '-1', brokerKey: 'log.retention.bytes', doc: 'size after which old segments are deleted; -1 = unlimited', validate: intAtLeast(-1) },
-  { name: 'segment.bytes', type: 'int', default: '1073741824', brokerKey: 'log.segment.bytes', doc: 'segment file size', validate: intAtLeast(14) },
+  { name: 'segment.bytes', type: 'int', default: '1073741824', brokerKey: 'log.segment.bytes', doc: 'segment file size', validate: intAtLeast(14, INT32_MAX) },
   { name: 'segment.ms', type: 'long', default: '604800000', brokerKey: 'log.roll.ms', doc: 'roll a segment after this long', validate: intAtLeast(1) },
-  { name: 'max.message.bytes', type: 'int', default: '1048588', brokerKey: 'message.max.bytes', doc: 'largest record batch accepted', validate: intAtLeast(0) },
+  { name: 'max.message.bytes', type: 'int', default: '1048588', brokerKey: 'message.max.bytes', doc: 'largest record batch accepted', validate: intAtLeast(0, INT32_MAX) },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerKey: 'log.message.timestamp.type', doc: 'CreateTime or LogAppendTime', validate: oneOf('CreateTime', 'LogAppendTime') },
-  { name: 'min.insync.replicas', type: 'int', default: '1', brokerKey: 'min.insync.replicas', doc: 'single node: always 1', validate: intAtLeast(1) },
+  { name: 'min.insync.replicas', type: 'int', default: '1', brokerKey: 'min.insync.replicas', doc: 'single node: always 1', validate: intAtLeast(1, INT32_MAX) },
   { name: 'compression.type', type: 'string', default: 'producer', brokerKey: 'compression.type', doc: 'batches are stored as the producer compressed them', validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
 ];
 

@@ -120,6 +120,8 @@ export class Partition {
 }
 
 const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+/** Each partition is a directory with open files: a bound that keeps a desktop machine usable. */
+const MAX_PARTITIONS = 10_000;
 
 export function topicNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
@@ -217,7 +219,7 @@ export class TopicManager {
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     }
-    if (partitions > 10_000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'At most 10000 partitions per topic here.');
+    if (partitions > MAX_PARTITIONS) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `At most ${MAX_PARTITIONS} partitions per topic here.`);
     const problem = validateTopicConfigs(configs);
     if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
   }
@@ -244,12 +246,16 @@ export class TopicManager {
   checkAddPartitions(name: string, count: number): void {
     const t = this.topics.get(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    if (count <= t.meta.partitions) {
+    if (count === t.meta.partitions) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${count} partition(s).`);
+    }
+    if (count < t.meta.partitions) {
       throw new KafkaError(
         ErrorCode.INVALID_PARTITIONS,
         `Topic currently has ${t.meta.partitions} partitions, which is higher than the requested ${count}.`,
       );
     }
+    if (count > MAX_PARTITIONS) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `At most ${MAX_PARTITIONS} partitions per topic here.`);
   }
 
   addPartitions(name: string, count: number): void {

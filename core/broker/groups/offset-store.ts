@@ -165,6 +165,19 @@ export class OffsetStore {
     return [...this.byGroup.keys()].filter((g) => (this.byGroup.get(g)?.size ?? 0) > 0);
   }
 
+  /** Tombstones for every group's offsets of a deleted topic. */
+  deleteTopic(topic: string): void {
+    for (const groupId of this.groups()) {
+      const parts = this.all(groupId).get(topic);
+      if (!parts) continue;
+      this.append(
+        groupId,
+        [...parts.keys()].map((partition) => ({ key: versioned(OffsetCommitKeySchema, 1, { group: groupId, topic, partition }), value: null })),
+      );
+      for (const partition of parts.keys()) this.byGroup.get(groupId)?.delete(key(topic, partition));
+    }
+  }
+
   /** Tombstones for every offset and the group's metadata. */
   deleteGroup(groupId: string): void {
     const records: { key: Buffer; value: null }[] = [];

@@ -1,5 +1,7 @@
 // DeleteTopics (20) v0-3, by name (kafkajs 1, librdkafka 1, kafka-python 3). Unknown topic →
-// UNKNOWN_TOPIC_OR_PARTITION; a repeated name → INVALID_REQUEST; internal topics may be deleted, as in Kafka 3.x.
+// UNKNOWN_TOPIC_OR_PARTITION; a repeated name → INVALID_REQUEST. Committed group offsets of a
+// deleted topic go with it, as in Kafka. Unlike Kafka, the coordinators' internal topics are
+// refused: deleting them would leave this broker's coordinators without their state.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   DeleteTopicsRequest,
@@ -21,8 +23,13 @@ export const deleteTopics = defineHandler<DeleteTopicsRequest, DeleteTopicsRespo
         responses.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
         continue;
       }
+      if (broker.topics.get(name)?.internal) {
+        responses.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Internal topic ${name} holds the coordinators' state and cannot be deleted here.` });
+        continue;
+      }
       try {
         broker.topics.delete(name);
+        broker.offsets.deleteTopic(name);
         broker.log('info', `deleted topic ${name}`);
         responses.push({ name, errorCode: 0, errorMessage: null });
       } catch (e) {
