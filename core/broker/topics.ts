@@ -75,7 +75,7 @@ export class Partition {
   /** Writes a transaction marker for the producer, ending its transaction on this partition. */
   appendMarker(producerId: number, producerEpoch: number, type: 'COMMIT' | 'ABORT', coordinatorEpoch: number, now: number): number {
     const batch = encodeControlBatch({ producerId, producerEpoch, type, coordinatorEpoch, timestamp: now });
-    const { baseOffset } = this.log.append([batch]);
+    const { baseOffset } = this.log.append([batch], { partitionLeaderEpoch: LEADER_EPOCH });
     this.track(readBatchHeader(batch), baseOffset, () => batch);
     this.wake(); // the LSO moved: parked read_committed fetches may now return data
     return baseOffset;
@@ -102,7 +102,8 @@ export class Partition {
   }
 
   append(batches: Buffer[]): { baseOffset: number; lastOffset: number } {
-    const r = this.log.append(batches);
+    // A single node never changes leader: epoch 0, as Metadata reports it.
+    const r = this.log.append(batches, { partitionLeaderEpoch: LEADER_EPOCH });
     this.wake();
     return r;
   }
@@ -118,6 +119,8 @@ export class Partition {
     for (const w of ws) w();
   }
 }
+
+export const LEADER_EPOCH = 0;
 
 const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
 /** Each partition is a directory with open files: a bound that keeps a desktop machine usable. */

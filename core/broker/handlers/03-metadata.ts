@@ -9,6 +9,7 @@ import type {
 } from '../../protocol/schema/generated/index.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
+import { LEADER_EPOCH } from '../topics.js';
 
 function describeTopic(broker: Broker, name: string): MetadataResponseMetadataResponseTopicInput {
   const meta = broker.topics.get(name)!;
@@ -22,7 +23,7 @@ function describeTopic(broker: Broker, name: string): MetadataResponseMetadataRe
       errorCode: 0,
       partitionIndex: p.index,
       leaderId: id,
-      leaderEpoch: 0,
+      leaderEpoch: LEADER_EPOCH,
       replicaNodes: [id],
       isrNodes: [id],
       offlineReplicas: [],
