@@ -27,6 +27,9 @@ import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { describeProducers } from './61-describe-producers.js';
+import { describeTransactions } from './65-describe-transactions.js';
+import { listTransactions } from './66-list-transactions.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -55,4 +58,7 @@ export const HANDLERS: readonly Handler[] = [
   alterConfigs,
   createPartitions,
   deleteGroups,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
 ];
