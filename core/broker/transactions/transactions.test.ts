@@ -23,13 +23,13 @@ describe('transactions with kafkajs', () => {
     new Kafka({ brokers: [b.bootstrap], clientId, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
 
   /** Reads a whole topic as a read_committed consumer would, until `expect` records or a quiet second. */
-  async function readCommitted(topic: string, expected: number): Promise<KafkaMessage[]> {
+  async function readCommitted(topic: string, expected: number, waitMs = 30_000): Promise<KafkaMessage[]> {
     const got: KafkaMessage[] = [];
     const c = kafka('reader').consumer({ groupId: `reader-${topic}-${Date.now()}`, readUncommitted: false });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
     await c.run({ eachMessage: async ({ message }) => void got.push(message) });
-    await waitFor(`${expected} committed records in ${topic}`, () => got.length >= expected, 30_000);
+    await waitFor(`${expected} committed records in ${topic} (have ${got.length})`, () => got.length >= expected, waitMs);
     await new Promise((r) => setTimeout(r, 1000)); // anything beyond would be a duplicate
     await c.disconnect();
     return got;
@@ -72,7 +72,7 @@ describe('transactions with kafkajs', () => {
     await admin.disconnect();
   });
 
-  it('gives exactly-once output to read_committed consumers when an instance is killed mid-transaction', { timeout: 120_000 }, async () => {
+  it('gives exactly-once output to read_committed consumers when an instance is killed mid-transaction', { timeout: 180_000 }, async () => {
     const input = 'eos-in';
     const output = 'eos-out';
     const group = 'eos-app';
@@ -103,7 +103,8 @@ describe('transactions with kafkajs', () => {
     a.kill('SIGKILL');
 
     // B takes over A's partitions after the session timeout; A's open transaction is aborted by its timeout.
-    const out = await readCommitted(output, total);
+    // Session timeout (6 s) + A's transaction timeout (8 s) + the sweep: generous room for a loaded machine.
+    const out = await readCommitted(output, total, 90_000);
     const sources = out.map((m) => m.headers?.src?.toString());
     const values = out.map((m) => m.value?.toString());
     expect(new Set(values).size).toBe(total); // nothing missing…
