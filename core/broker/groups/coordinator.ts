@@ -43,6 +43,11 @@ export interface GroupSnapshot {
   }[];
 }
 
+/** Same protocol names, in the same order, with the same metadata bytes. */
+function sameProtocols(a: readonly { name: string; metadata: Buffer }[], b: readonly { name: string; metadata: Buffer }[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.name === b[i]?.name && p.metadata.equals(b[i]!.metadata));
+}
+
 const fail = (errorCode: number, memberId = '', generationId = -1): JoinResult => ({
   errorCode,
   generationId,
@@ -136,10 +141,7 @@ export class GroupCoordinator {
   ): JoinResult | null {
     const old = [...g.members.values()].find((m) => m.groupInstanceId === req.groupInstanceId);
     if (!old || !g.is('Stable')) return null;
-    const same =
-      req.protocols.length === old.protocols.length &&
-      req.protocols.every((p, i) => p.name === old.protocols[i]?.name && p.metadata.equals(old.protocols[i]!.metadata));
-    if (!same) return null;
+    if (!sameProtocols(req.protocols, old.protocols)) return null;
     old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
     old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
     if (old.sessionTimer) clearTimeout(old.sessionTimer);
@@ -159,15 +161,7 @@ export class GroupCoordinator {
     g.members.set(memberId, m);
     if (g.leaderId === old.memberId) g.leaderId = memberId;
     this.emit({ type: 'group.member.left', at: this.now(), groupId: g.groupId, memberId: old.memberId, reason: 'fenced' });
-    this.emit({
-      type: 'group.member.joined',
-      at: this.now(),
-      groupId: g.groupId,
-      memberId,
-      clientId: client.clientId,
-      clientHost: client.host,
-      groupInstanceId: req.groupInstanceId,
-    });
+    this.memberJoined(g, m);
     this.touchSession(g, m);
     return this.joinResult(g, m);
   }
@@ -207,15 +201,7 @@ export class GroupCoordinator {
     if (g.members.size === 0) g.protocolType = req.protocolType;
     g.members.set(memberId, m);
     if (!g.leaderId) g.leaderId = memberId;
-    this.emit({
-      type: 'group.member.joined',
-      at: this.now(),
-      groupId: g.groupId,
-      memberId,
-      clientId: client.clientId,
-      clientHost: client.host,
-      groupInstanceId: req.groupInstanceId,
-    });
+    this.memberJoined(g, m);
     const parked = this.park(m);
     this.touchSession(g, m);
     if (g.is('PreparingRebalance') && g.initialDelayDeadline > 0) this.extendInitialDelay(g);
@@ -225,9 +211,7 @@ export class GroupCoordinator {
   }
 
   private rejoin(g: Group, m: Member, req: JoinRequest): JoinResult | Promise<JoinResult> {
-    const changed =
-      req.protocols.length !== m.protocols.length ||
-      req.protocols.some((p, i) => p.name !== m.protocols[i]?.name || !p.metadata.equals(m.protocols[i]!.metadata));
+    const changed = !sameProtocols(req.protocols, m.protocols);
     m.protocols = req.protocols;
     m.sessionTimeoutMs = req.sessionTimeoutMs;
     m.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
@@ -245,6 +229,18 @@ export class GroupCoordinator {
     this.prepareRebalance(g, req.reason ?? `member ${m.memberId} rejoined${changed ? ' with new metadata' : ''}`);
     this.tryCompleteJoin(g);
     return parked;
+  }
+
+  private memberJoined(g: Group, m: Member): void {
+    this.emit({
+      type: 'group.member.joined',
+      at: this.now(),
+      groupId: g.groupId,
+      memberId: m.memberId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      groupInstanceId: m.groupInstanceId,
+    });
   }
 
   private park(m: Member): Promise<JoinResult> {

@@ -8,17 +8,11 @@ import { readResponseHeader } from '../../protocol/headers.js';
 import { API_SCHEMAS } from '../../protocol/apis.js';
 import type { JoinGroupResponse } from '../../protocol/schema/generated/index.js';
 import { startBroker, type RunningBroker } from '../broker.js';
+import { waitFor } from '../testing/wait.js';
 import type { BrokerEvent } from '../events.js';
 import { exchange, requestFrame } from '../testing/raw-client.js';
 import { decodeAssignment } from './consumer-protocol.js';
 
-const waitFor = async (what: string, cond: () => boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('group coordinator with kafkajs consumers', () => {
   let b: RunningBroker;

@@ -3,17 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker.js';
+import { waitFor } from '../testing/wait.js';
 import type { BrokerEvent } from '../events.js';
 
 const WORKER = fileURLToPath(new URL('../testing/eos-worker.ts', import.meta.url));
 
-const waitFor = async (what: string, cond: () => boolean, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('transactions with kafkajs', () => {
   let b: RunningBroker;
@@ -98,8 +92,8 @@ describe('transactions with kafkajs', () => {
     // Kill A while it holds an open transaction, after both have committed some work.
     await waitFor('both instances to commit work', () =>
       logs.a!.some((l) => l.startsWith('committed')) && logs.b!.some((l) => l.startsWith('committed')),
-    );
-    await waitFor('A to have a transaction open', () => logs.a!.at(-1)?.startsWith('open') ?? false);
+    60_000);
+    await waitFor('A to have a transaction open', () => logs.a!.at(-1)?.startsWith('open') ?? false, 60_000);
     a.kill('SIGKILL');
 
     // B takes over A's partitions after the session timeout; A's open transaction is aborted by its timeout.
