@@ -1,21 +1,37 @@
-// The broker under test, in its own process so clients and broker do not share an event loop.
-// argv: dataDir. Prints {"bootstrap"}; then answers "stats" with CPU, memory, broker counters
-// and partition high watermarks, and "close" by closing the broker and exiting.
+// The broker under test, in its own process (clients and broker do not share an event loop), for
+// every benchmark. argv: dataDir, [initialRebalanceDelayMs]. Prints {"bootstrap"}; then answers, one
+// JSON line per command: "events" with the broker events buffered since the previous "events"
+// (group.* and txn.committed/aborted/fenced; the chatty txn.state is left out), "stats" with CPU,
+// memory, counters and partition high watermarks, and "close" by closing the broker and exiting.
 import { createInterface } from 'node:readline';
 import { startBroker } from '../core/broker/broker.js';
+import type { BrokerEvent } from '../core/broker/events.js';
 
 const dataDir = process.argv[2] || null;
+const initialRebalanceDelayMs = Number(process.argv[3] ?? '300');
 const counts = { warn: 0, error: 0 };
+const warnings: string[] = [];
 const running = await startBroker({
   host: '127.0.0.1',
   port: 0,
   dataDir,
   flush: { mode: 'os' },
+  initialRebalanceDelayMs,
   logger: (level, message) => {
     if (level === 'info') return;
     counts[level]++;
+    if (warnings.length < 20) warnings.push(`${level}: ${message}`);
     if (counts[level] <= 50) process.stderr.write(`[broker] ${level}: ${message}\n`);
   },
+});
+
+const MAX_BUFFERED = 200_000;
+let events: BrokerEvent[] = [];
+let dropped = 0;
+running.broker.onEvent((e) => {
+  if (e.type === 'txn.state') return;
+  if (events.length >= MAX_BUFFERED) dropped++;
+  else events.push(e);
 });
 
 let lastCpu = process.cpuUsage();
@@ -32,11 +48,13 @@ function stats() {
     heapMB: process.memoryUsage().heapUsed / 1e6,
     broker: running.broker.stats,
     logged: counts,
+    warnings,
+    droppedEvents: dropped,
     topics: Object.fromEntries(
       running.broker
         .describeTopics()
         .filter((t) => !t.internal)
-        .map((t) => [t.name, t.partitions.map((p) => ({ hw: p.highWatermark, bytes: p.sizeBytes, segments: p.segments }))]),
+        .map((t) => [t.name, t.partitions.map((p) => ({ hw: p.highWatermark, lso: p.lastStableOffset, bytes: p.sizeBytes, segments: p.segments }))]),
     ),
   };
   lastCpu = process.cpuUsage();
@@ -55,7 +73,11 @@ async function close(): Promise<void> {
 console.log(JSON.stringify({ bootstrap: running.bootstrap }));
 createInterface({ input: process.stdin }).on('line', (line) => {
   const cmd = line.trim();
-  if (cmd === 'stats') console.log(JSON.stringify(stats()));
+  if (cmd === 'events') {
+    const out = events;
+    events = [];
+    console.log(JSON.stringify({ events: out }));
+  } else if (cmd === 'stats') console.log(JSON.stringify(stats()));
   else if (cmd === 'close') void close();
 });
 process.stdin.on('end', () => void close());

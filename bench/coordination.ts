@@ -433,7 +433,7 @@ async function main(): Promise<void> {
   );
 
   started.dataDir = mkdtempSync(join(tmpdir(), 'streamwatch-bench-coord-'));
-  const b = await JsonChild.start<{ bootstrap: string }>('coordination-broker-child.ts', [started.dataDir, String(CFG.initialRebalanceDelayMs)]);
+  const b = await JsonChild.start<{ bootstrap: string }>('broker-child.ts', [started.dataDir, String(CFG.initialRebalanceDelayMs)]);
   started.broker = b.child;
   const bootstrap = b.ready.bootstrap;
   console.log(`broker: ${bootstrap}, data dir ${started.dataDir}`);
