@@ -51,7 +51,9 @@ export class PartitionTransactions {
       const t = this.aborted[i]!;
       if (t.firstOffset < upperBound) out.push(t);
     }
-    return out;
+    // Sorted by first offset: Java's consumer sorts the list itself, kafkajs 2.2.4 assumes it is
+    // sorted and otherwise lets aborted records through. Kafka's own order (by marker) is not required.
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** Forgets aborted transactions wholly before the log start (deleted by retention or DeleteRecords). */
