@@ -63,6 +63,17 @@ export class Partition {
     }
   }
 
+  /**
+   * Moves the log start forward: to `offset` (DeleteRecords) or as retention allows (null), and
+   * forgets aborted transactions wholly before it. Returns the new log start offset.
+   */
+  deleteBefore(offset: number | null): number {
+    if (offset === null) this.log.enforceRetention();
+    else this.log.deleteRecordsBefore(offset);
+    this.transactions.truncateBefore(this.log.logStartOffset);
+    return this.log.logStartOffset;
+  }
+
   /** Appends a producer's batch after the idempotence checks; a retried batch is not appended again. */
   appendProduced(batch: Buffer, header: BatchHeader): ProducedBatchResult {
     const check = this.producers.check(header);
@@ -281,7 +292,7 @@ export class TopicManager {
   }
 
   enforceRetention(): void {
-    for (const t of this.topics.values()) for (const p of t.partitions) p.log.enforceRetention();
+    for (const t of this.topics.values()) for (const p of t.partitions) p.deleteBefore(null);
   }
 
   flush(): void {

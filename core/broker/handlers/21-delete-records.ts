@@ -36,7 +36,7 @@ function deleteBefore(broker: Broker, topic: string, index: number, requested: n
       `Cannot increment the log start offset to ${offset} of partition ${topic}-${index} since it is larger than the high watermark ${hw}`,
     );
   }
-  partition.log.deleteRecordsBefore(offset);
+  partition.deleteBefore(offset);
   return partition.log.logStartOffset;
 }
 
