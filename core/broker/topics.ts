@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import {
   decodeControlRecord,
+  decodeEndTxnMarkerValue,
   decodeRecordBatch,
   encodeControlBatch,
   isControl,
@@ -13,7 +14,7 @@ import {
   readBatchHeader,
   type BatchHeader,
 } from '../protocol/records/index.js';
-import { PartitionLog, type FlushPolicy } from './log/index.js';
+import { forEachBatch, PartitionLog, type FlushPolicy } from './log/index.js';
 import { PartitionTransactions } from './producers/partition-transactions.js';
 import { ProducerStateManager, type SequenceCheck } from './producers/producer-state.js';
 import { logConfigOf, validateTopicConfigs } from './topic-configs.js';
@@ -46,21 +47,9 @@ export class Partition {
     this.rebuildProducerState();
   }
 
-  /** Replays every batch header in the log into the producer state (a restart forgets nothing). */
+  /** Replays every batch in the log into the producer and transaction state (a restart forgets nothing). */
   private rebuildProducerState(): void {
-    let offset = this.log.logStartOffset;
-    while (offset < this.log.logEndOffset) {
-      const { chunks } = this.log.read(offset, 4 << 20, { minOneBatch: true });
-      if (chunks.length === 0) break;
-      for (const chunk of chunks) {
-        for (let pos = 0; pos + 61 <= chunk.length; ) {
-          const h = readBatchHeader(chunk, pos);
-          this.track(h, h.baseOffset, () => chunk.subarray(pos, pos + h.batchLength + 12));
-          offset = h.baseOffset + h.lastOffsetDelta + 1;
-          pos += h.batchLength + 12;
-        }
-      }
-    }
+    forEachBatch(this.log, (batch, h) => this.track(h, h.baseOffset, () => batch));
   }
 
   /**
@@ -97,8 +86,10 @@ export class Partition {
     this.producers.update(h, baseOffset);
     if (!isTransactional(h.attributes)) return;
     if (isControl(h.attributes)) {
-      const key = decodeRecordBatch(bytes()).records[0]?.key;
-      if (key) this.transactions.onMarker(h.producerId, decodeControlRecord(key).type, baseOffset);
+      const marker = decodeRecordBatch(bytes()).records[0];
+      if (!marker?.key) return;
+      this.transactions.onMarker(h.producerId, decodeControlRecord(marker.key).type, baseOffset);
+      if (marker.value) this.producers.markerWritten(h.producerId, decodeEndTxnMarkerValue(marker.value).coordinatorEpoch);
     } else {
       this.transactions.onData(h.producerId, baseOffset);
     }

@@ -4,7 +4,8 @@
 // so they are reloaded from that topic on restart.
 import { decode, encode } from '../../protocol/codec.js';
 import { Reader, Writer } from '../../protocol/primitives.js';
-import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
+import { encodeRecordBatch } from '../../protocol/records/index.js';
+import { forEachRecord } from '../log/index.js';
 import {
   GroupMetadataKeySchema,
   GroupMetadataValueSchema,
@@ -67,24 +68,7 @@ export class OffsetStore {
       this.topics.create(OFFSETS_TOPIC, this.partitionCount, { 'cleanup.policy': 'compact' }, true);
     }
     this.partitionCount = this.topics.get(OFFSETS_TOPIC)!.partitions;
-    for (const p of this.topics.partitions(OFFSETS_TOPIC)) {
-      let offset = p.log.logStartOffset;
-      while (offset < p.log.logEndOffset) {
-        const { chunks } = p.log.read(offset, 1 << 20, { minOneBatch: true });
-        if (chunks.length === 0) break;
-        for (const chunk of chunks) {
-          for (let pos = 0; pos + 12 <= chunk.length; ) {
-            const size = chunk.readInt32BE(pos + 8) + 12;
-            const batch = decodeRecordBatch(chunk.subarray(pos, pos + size));
-            for (const r of batch.records) {
-              if (r.offset >= offset) this.replay(r.key, r.value);
-            }
-            offset = Math.max(offset, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
-            pos += size;
-          }
-        }
-      }
-    }
+    for (const p of this.topics.partitions(OFFSETS_TOPIC)) forEachRecord(p.log, (r) => this.replay(r.key, r.value));
   }
 
   private replay(k: Buffer | null, v: Buffer | null): void {

@@ -5,14 +5,6 @@
 // transaction marker written for it here (-1 if none yet), and the first offset of its open
 // transaction on this partition (-1 if none).
 import { ErrorCode } from '../../protocol/errors.js';
-import {
-  BATCH_HEADER_SIZE,
-  LOG_OVERHEAD,
-  decodeEndTxnMarkerValue,
-  decodeRecordBatch,
-  isControl,
-  readBatchHeader,
-} from '../../protocol/records/index.js';
 import type {
   DescribeProducersRequest,
   DescribeProducersResponseInput,
@@ -21,43 +13,7 @@ import type {
 import { defineHandler } from '../handler.js';
 import { topicNameProblem, type Partition } from '../topics.js';
 
-/**
- * Coordinator epoch of each producer's last marker, per partition. The producer state does not
- * keep it, so the log is scanned for markers once and then only from where the last scan ended.
- */
-interface MarkerScan {
-  scannedTo: number;
-  epochs: Map<number, number>;
-}
-const scans = new WeakMap<Partition, MarkerScan>();
-
-function markerEpochs(p: Partition): Map<number, number> {
-  let scan = scans.get(p);
-  if (!scan) scans.set(p, (scan = { scannedTo: 0, epochs: new Map() }));
-  let offset = Math.max(scan.scannedTo, p.log.logStartOffset);
-  while (offset < p.log.logEndOffset) {
-    const { chunks } = p.log.read(offset, 4 << 20, { minOneBatch: true });
-    const from = offset;
-    for (const chunk of chunks) {
-      for (let pos = 0; pos + BATCH_HEADER_SIZE <= chunk.length; ) {
-        const h = readBatchHeader(chunk, pos);
-        const size = h.batchLength + LOG_OVERHEAD;
-        if (isControl(h.attributes) && h.producerId >= 0 && h.baseOffset >= from) {
-          const value = decodeRecordBatch(chunk.subarray(pos, pos + size)).records[0]?.value;
-          if (value) scan.epochs.set(h.producerId, decodeEndTxnMarkerValue(value).coordinatorEpoch);
-        }
-        offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
-        pos += size;
-      }
-    }
-    if (offset === from) break; // nothing readable: stop rather than spin
-  }
-  scan.scannedTo = offset;
-  return scan.epochs;
-}
-
 function activeProducers(p: Partition): DescribeProducersResponsePartitionResponseInput {
-  const epochs = markerEpochs(p);
   const open = new Map(p.transactions.openTransactions().map((t) => [t.producerId, t.firstOffset]));
   return {
     partitionIndex: p.index,
@@ -67,7 +23,7 @@ function activeProducers(p: Partition): DescribeProducersResponsePartitionRespon
       producerEpoch: e.epoch,
       lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
       lastTimestamp: e.lastTimestamp,
-      coordinatorEpoch: epochs.get(e.producerId) ?? -1,
+      coordinatorEpoch: e.coordinatorEpoch,
       currentTxnStartOffset: open.get(e.producerId) ?? -1,
     })),
   };

@@ -20,6 +20,8 @@ export interface ProducerEntry {
   epoch: number;
   batches: BatchMeta[];
   lastTimestamp: number;
+  /** Coordinator epoch of the last transaction marker written for this producer here, or -1. */
+  coordinatorEpoch: number;
 }
 
 export type SequenceCheck =
@@ -78,11 +80,16 @@ export class ProducerStateManager {
     return { kind: 'append' };
   }
 
+  markerWritten(producerId: number, coordinatorEpoch: number): void {
+    const e = this.producers.get(producerId);
+    if (e) e.coordinatorEpoch = coordinatorEpoch;
+  }
+
   /** Records an appended batch (or one found in the log when rebuilding). */
   update(h: BatchHeader, baseOffset: number): void {
     if (h.producerId < 0) return;
     let e = this.producers.get(h.producerId);
-    if (!e) this.producers.set(h.producerId, (e = { producerId: h.producerId, epoch: h.producerEpoch, batches: [], lastTimestamp: -1 }));
+    if (!e) this.producers.set(h.producerId, (e = { producerId: h.producerId, epoch: h.producerEpoch, batches: [], lastTimestamp: -1, coordinatorEpoch: -1 }));
     if (h.producerEpoch > e.epoch) {
       e.epoch = h.producerEpoch;
       e.batches = [];

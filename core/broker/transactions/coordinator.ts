@@ -5,7 +5,8 @@
 // transaction moves Prepare* → Complete* within one call; the Prepare* record is persisted
 // first so that a crash in between is completed on restart.
 import { ErrorCode } from '../../protocol/errors.js';
-import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
+import { encodeRecordBatch } from '../../protocol/records/index.js';
+import { forEachRecord } from '../log/index.js';
 import type { EventSink } from '../events.js';
 import type { OffsetStore, OffsetToCommit } from '../groups/offset-store.js';
 import { offsetsPartitionFor } from '../groups/offset-store.js';
@@ -47,25 +48,12 @@ export class TransactionCoordinator {
       this.topics.create(TXN_TOPIC, this.config.logPartitions, { 'cleanup.policy': 'compact' }, true);
     }
     for (const p of this.topics.partitions(TXN_TOPIC)) {
-      let offset = p.log.logStartOffset;
-      while (offset < p.log.logEndOffset) {
-        const { chunks } = p.log.read(offset, 1 << 20, { minOneBatch: true });
-        if (chunks.length === 0) break;
-        for (const chunk of chunks) {
-          for (let pos = 0; pos + 12 <= chunk.length; ) {
-            const size = chunk.readInt32BE(pos + 8) + 12;
-            const batch = decodeRecordBatch(chunk.subarray(pos, pos + size));
-            for (const r of batch.records) {
-              if (!r.key) continue;
-              const id = r.key.toString('utf8');
-              if (r.value === null) this.txns.delete(id);
-              else this.txns.set(id, JSON.parse(r.value.toString('utf8')) as TxnRecord);
-            }
-            offset = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-            pos += size;
-          }
-        }
-      }
+      forEachRecord(p.log, (r) => {
+        if (!r.key) return;
+        const id = r.key.toString('utf8');
+        if (r.value === null) this.txns.delete(id);
+        else this.txns.set(id, JSON.parse(r.value.toString('utf8')) as TxnRecord);
+      });
     }
     for (const t of this.txns.values()) {
       if (t.state === 'PrepareCommit') this.complete(t, 'COMMIT');
