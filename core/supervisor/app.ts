@@ -1,0 +1,19 @@
+/**
+ * The contract between the supervisor's generic worker and an app module.
+ * An app module exports `run(ctx)`; it returns (or resolves) when the app is done,
+ * and must return soon after `ctx.signal` aborts (graceful stop).
+ */
+export interface InstanceContext<Config = unknown, Event = unknown> {
+  /** The config passed to `Supervisor.start`, as received (structured-cloned). */
+  readonly config: Config;
+  /** Publish one of the app's own telemetry events; relayed as `instance.telemetry`. */
+  emit(event: Event): void;
+  /** Aborted when the supervisor asks for a graceful stop. */
+  readonly signal: AbortSignal;
+  /** Current injected per-record delay in ms (0 = none); the app should sleep this long per record. */
+  delayPerRecord(): number;
+}
+
+export interface InstanceApp<Config = unknown, Event = unknown> {
+  run(ctx: InstanceContext<Config, Event>): Promise<void> | void;
+}
