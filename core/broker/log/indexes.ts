@@ -8,67 +8,43 @@
 //                     once the segment is rolled or closed.
 // Entries are appended, never preallocated, so a torn write shows as a file size that is not
 // a multiple of the entry size, and loading reports the file as unusable (then it is rebuilt).
-import { closeSync, fsyncSync, fstatSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { FileStore } from './store.js';
 
-/** Append-only file of fixed-size entries. */
+/** Append-only file of fixed-size entries: the segment file store, plus whether it existed. */
 class EntryFile {
-  private fd: number;
-  private size: number;
+  private store: FileStore;
   /** False if the file had to be created: a non-empty segment without it needs a rebuild. */
   readonly existed: boolean;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r+');
-      this.existed = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      this.fd = openSync(path, 'w+');
-      this.existed = false;
-    }
-    this.size = fstatSync(this.fd).size;
+    this.existed = existsSync(path);
+    this.store = FileStore.open(path);
   }
 
   readAll(): Buffer {
-    const out = Buffer.allocUnsafe(this.size);
-    let done = 0;
-    while (done < this.size) {
-      const n = readSync(this.fd, out, done, this.size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return out.subarray(0, done);
+    return this.store.read(0, this.store.size);
   }
 
   append(data: Buffer): void {
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.size + done);
-    this.size += data.length;
+    this.store.append(data);
   }
 
   rewrite(data: Buffer): void {
-    ftruncateSync(this.fd, 0);
-    this.size = 0;
-    this.append(data);
+    this.store.truncate(0);
+    this.store.append(data);
   }
 
   flush(): void {
-    fsyncSync(this.fd);
+    this.store.flush();
   }
 
   close(): void {
-    if (this.fd < 0) return;
-    closeSync(this.fd);
-    this.fd = -1;
+    this.store.close();
   }
 
   delete(): void {
-    this.close();
-    try {
-      unlinkSync(this.path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    this.store.delete();
   }
 }
 
