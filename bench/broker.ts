@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { downloadMBps, echoLatencyUs, uploadMBps } from './baselines.js';
-import { ensureTopics, kafkajsLatency, kafkajsProduce, makeKafka, type KafkajsErrors } from './kafkajs-bench.js';
+import { ensureTopics, kafkajsFetch, kafkajsLatency, kafkajsProduce, makeKafka, type KafkajsErrors } from './kafkajs-bench.js';
 import { kcatAvailable, kcatFetch, kcatProduce, pythonFetch, pythonProduce, PYTHON, writeLinesFile } from './rdkafka.js';
 import { JsonChild, killRunning, KiB, MB, mbps, nowMs, type LatencySummary } from './util.js';
 
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     kjs?: { mbps: number; recs: number; ms: number; cpu: BrokerStats | null; client: number } | Error;
     fetch?: { mbps: number; recs: number; ms: number; cpu: BrokerStats | null; client: number } | Error;
     kcatFetch?: { mbps: number; recs: number; ms: number; cpu: BrokerStats | null; client: number } | Error;
+    kjsFetch?: { mbps: number; recs: number; ms: number; cpu: BrokerStats | null; client: number } | Error;
     lat?: (LatencySummary & { sent: number; failed: number; cpu: BrokerStats | null; client: number; ms: number }) | Error;
   } = { rd: [] };
   const failures: Row[] = [];
@@ -278,6 +279,21 @@ async function main(): Promise<void> {
       console.log(`${label}: ${f1(rate)} MB/s in ${f2(r.elapsedSec)} s`);
     } catch (e) {
       results.kcatFetch = e as Error;
+    }
+  }
+
+  // 4c. kafkajs fetch of the same topic through a consumer group.
+  if (fetchFrom && !interrupted) {
+    try {
+      await brokerStats();
+      const c0 = process.cpuUsage();
+      const r = await kafkajsFetch(kafka, fetchFrom.topic, fetchFrom.recs, CFG.stepBudgetSec * 1000);
+      const s = await brokerStats();
+      if (r.records < fetchFrom.recs) notes.push(`fetch kafkajs: read ${r.records}/${fetchFrom.recs}${r.timedOut ? ' (budget ran out)' : ''}`);
+      results.kjsFetch = { mbps: mbps(r.bytes, r.elapsedMs), recs: r.records, ms: r.elapsedMs, cpu: s, client: selfCpu(c0, r.elapsedMs) };
+      console.log(`fetch kafkajs: ${f1(results.kjsFetch.mbps)} MB/s in ${f2(r.elapsedMs / 1000)} s`);
+    } catch (e) {
+      results.kjsFetch = e as Error;
     }
   }
 
@@ -391,7 +407,18 @@ async function main(): Promise<void> {
       cpu: cpuOf(k.cpu, k.ms, k.client),
     });
   }
-  rows.push({ what: 'fetch kafkajs', figure: 'skipped: kafkajs consumers need consumer groups', baseline: '', ratio: '', target: '', cpu: '' });
+  if (results.kjsFetch instanceof Error) rows.push(errRow('fetch kafkajs (consumer group)', results.kjsFetch));
+  else if (results.kjsFetch) {
+    const k = results.kjsFetch;
+    rows.push({
+      what: 'fetch kafkajs (consumer group)',
+      figure: `${f1(k.mbps)} MB/s (${kRate(k.recs, k.ms)})`,
+      baseline: `download ${f1(down)}`,
+      ratio: `${f2(ratioOf(k.mbps, down))}×`,
+      target: '— (client-bound)',
+      cpu: cpuOf(k.cpu, k.ms, k.client),
+    });
+  }
   if (results.lat instanceof Error) rows.push(errRow('produce latency kafkajs acks=-1', results.lat));
   else if (results.lat) {
     const l = results.lat;

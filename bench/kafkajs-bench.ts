@@ -134,3 +134,45 @@ export async function kafkajsLatency(
     await producer.disconnect();
   }
 }
+
+/**
+ * Reads `n` records of `topic` from the beginning with a kafkajs consumer group (a fresh group,
+ * no commits). Timed from the first batch to the n-th record, so group join is not counted.
+ */
+export async function kafkajsFetch(
+  kafka: Kafka,
+  topic: string,
+  n: number,
+  budgetMs: number,
+): Promise<{ records: number; bytes: number; elapsedMs: number; timedOut: boolean }> {
+  const consumer = kafka.consumer({
+    groupId: `streamwatch-bench-fetch-${process.pid}-${Date.now()}`,
+    maxBytes: 64 << 20,
+    maxBytesPerPartition: 16 << 20,
+    maxWaitTimeInMs: 100,
+  });
+  let records = 0;
+  let bytes = 0;
+  let first = 0;
+  let last = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (first === 0) first = nowMs();
+        records += batch.messages.length;
+        for (const m of batch.messages) bytes += m.value?.length ?? 0;
+        last = nowMs();
+        if (records >= n) done();
+      },
+    });
+    const timedOut = await Promise.race([finished.then(() => false), sleep(budgetMs).then(() => true)]);
+    return { records, bytes, elapsedMs: Math.max(1, last - first), timedOut };
+  } finally {
+    await consumer.disconnect();
+  }
+}
