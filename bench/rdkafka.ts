@@ -170,20 +170,26 @@ export interface KcatResult {
   detail: string;
 }
 
+/** Runs a command under /usr/bin/time when available, so its CPU seconds (user + sys) are known. */
+async function runTimed(argv: string[], timeFile: string, budgetSec: number) {
+  const timed = existsSync(TIME);
+  const r = timed
+    ? await runProcess(TIME, ['-f', '%U %S', '-o', timeFile, ...argv], budgetSec * 1000)
+    : await runProcess(argv[0]!, argv.slice(1), budgetSec * 1000);
+  let cpuSec = NaN;
+  if (timed && existsSync(timeFile)) {
+    const m = /([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
+    if (m) cpuSec = Number(m[1]) + Number(m[2]);
+  }
+  return { r, cpuSec };
+}
+
 export async function kcatProduce(bootstrap: string, topic: string, file: string, budgetSec: number): Promise<KcatResult> {
   const timeFile = `${file}.time`;
   const kcat = [KCAT, '-P', '-b', bootstrap, '-t', topic, '-p', '0', '-l', '-X', 'acks=all', '-X', 'linger.ms=5',
     '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.kbytes=1048576', '-X', 'queue.buffering.max.messages=1000000', file];
-  const timed = existsSync(TIME);
   try {
-    const r = timed
-      ? await runProcess(TIME, ['-f', '%U %S', '-o', timeFile, ...kcat], budgetSec * 1000)
-      : await runProcess(kcat[0]!, kcat.slice(1), budgetSec * 1000);
-    let cpuSec = NaN;
-    if (timed && existsSync(timeFile)) {
-      const m = /([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
-      if (m) cpuSec = Number(m[1]) + Number(m[2]);
-    }
+    const { r, cpuSec } = await runTimed(kcat, timeFile, budgetSec);
     const ok = r.code === 0 && !r.timedOut && !/fail|error/i.test(r.stderr);
     return { elapsedSec: r.wallMs / 1000, cpuSec, ok, detail: r.timedOut ? 'timed out' : tail(r.stderr, 300) };
   } finally {
@@ -206,16 +212,8 @@ export async function kcatFetch(bootstrap: string, topic: string, count: number,
   const kcat = [KCAT, '-C', '-b', bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-c', String(count), '-q',
     '-f', '%o\n', '-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=16777216', '-X', 'check.crcs=false',
     '-X', 'queued.max.messages.kbytes=262144'];
-  const timed = existsSync(TIME);
   try {
-    const r = timed
-      ? await runProcess(TIME, ['-f', '%U %S', '-o', timeFile, ...kcat], budgetSec * 1000)
-      : await runProcess(kcat[0]!, kcat.slice(1), budgetSec * 1000);
-    let cpuSec = NaN;
-    if (timed && existsSync(timeFile)) {
-      const m = /([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
-      if (m) cpuSec = Number(m[1]) + Number(m[2]);
-    }
+    const { r, cpuSec } = await runTimed(kcat, timeFile, budgetSec);
     const lines = r.stdout.trimEnd().split('\n').filter((l) => l !== '');
     const lastOffset = Number(lines[lines.length - 1] ?? -1);
     const ok = r.code === 0 && !r.timedOut && lines.length === count;

@@ -2,29 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecordBatch, encodeRecordBatch, splitRecordBatches, type Compression } from '../../protocol/records/index.js';
+import { decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
 import { OffsetOutOfRangeError, PartitionLog, type FlushPolicy, type LogConfig } from './index.js';
+import { batch, offsetsOf, range } from './testing.js';
 
 const BIG: LogConfig = { segmentBytes: 1 << 30, segmentMs: 7 * 24 * 3600 * 1000, retentionMs: -1, retentionBytes: -1 };
-
-/** A batch of `n` records with timestamps ts, ts+1, ...; values padded to `valueSize` bytes. */
-function batch(n: number, ts = 1000, valueSize = 20, compression: Compression = 'none'): Buffer {
-  return encodeRecordBatch({
-    compression,
-    records: Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(valueSize, i), timestamp: ts + i })),
-  });
-}
-
-/** Offsets of every record in the chunks of a read. */
-function offsetsOf(chunks: Buffer[]): number[] {
-  const split = splitRecordBatches(Buffer.concat(chunks));
-  if (!split.ok) throw new Error(split.message);
-  return split.batches.flatMap((b) => decodeRecordBatch(b).records.map((r) => r.offset));
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
-}
 
 const dirs: string[] = [];
 const logs: PartitionLog[] = [];

@@ -3,27 +3,12 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CRC_OFFSET, decodeRecordBatch, encodeRecordBatch, splitRecordBatches } from '../../protocol/records/index.js';
+import { CRC_OFFSET } from '../../protocol/records/index.js';
 import { CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_FILE } from './files.js';
 import { PartitionLog, type LogConfig } from './index.js';
+import { batch, offsetsOf, range } from './testing.js';
 
 const CONFIG: LogConfig = { segmentBytes: 1 << 30, segmentMs: 7 * 24 * 3600 * 1000, retentionMs: -1, retentionBytes: -1 };
-
-function batch(n: number, ts = 1000, valueSize = 20): Buffer {
-  return encodeRecordBatch({
-    records: Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(valueSize, i), timestamp: ts + i })),
-  });
-}
-
-function offsetsOf(chunks: Buffer[]): number[] {
-  const split = splitRecordBatches(Buffer.concat(chunks));
-  if (!split.ok) throw new Error(split.message);
-  return split.batches.flatMap((b) => decodeRecordBatch(b).records.map((r) => r.offset));
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
-}
 
 const roots: string[] = [];
 const logs: PartitionLog[] = [];
