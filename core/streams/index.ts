@@ -17,3 +17,9 @@ export type { NodeDescription, StoreDescription, SubtopologyDescription, Topolog
 export { TopologyRunner, ProcessingError } from './topology/runner.js';
 export type { ProcessResult, RunnerOptions } from './topology/runner.js';
 export { TopologyTestDriver } from './topology/test-driver.js';
+export { KafkaStreams } from './runtime/kafka-streams.js';
+export { resolveConfig, StreamsConfigError, PROCESSING_GUARANTEES } from './runtime/config.js';
+export type { ProcessingGuarantee, StreamsConfig, StreamsConfigInput } from './runtime/config.js';
+export { StreamsEvent, STREAMS_STATES } from './runtime/telemetry.js';
+export type { StreamsState, TaskPhase, TxnPhase } from './runtime/telemetry.js';
+export { MissingSourceTopicError, InternalTopicError } from './runtime/internal-topics.js';

@@ -1,0 +1,120 @@
+// The app's handle, named as in Kafka Streams: new KafkaStreams(topology, config), start(),
+// close(), state, the telemetry feed, and read access to the stores of the tasks it holds.
+import type { KeyValueStore } from '../state/key-value-store.js';
+import type { Topology } from '../topology/topology.js';
+import { resolveConfig } from './config.js';
+import type { StreamsConfig, StreamsConfigInput } from './config.js';
+import { errorMessage } from './kafka-errors.js';
+import { StreamThread } from './stream-thread.js';
+import type { StreamsEvent, StreamsEventInput, StreamsState } from './telemetry.js';
+
+/** Which state changes are legal, as in Kafka Streams' KafkaStreams.State. */
+const TRANSITIONS: Record<StreamsState, readonly StreamsState[]> = {
+  CREATED: ['REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
+  REBALANCING: ['RUNNING', 'PENDING_SHUTDOWN', 'ERROR'],
+  RUNNING: ['REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
+  PENDING_SHUTDOWN: ['NOT_RUNNING'],
+  NOT_RUNNING: [],
+  ERROR: ['PENDING_SHUTDOWN', 'NOT_RUNNING'],
+};
+
+export class KafkaStreams {
+  readonly config: StreamsConfig;
+  readonly topology: Topology;
+  #state: StreamsState = 'CREATED';
+  readonly #listeners = new Set<(e: StreamsEvent) => void>();
+  readonly #thread: StreamThread;
+  #failure: Error | null = null;
+  #closed: Promise<void> | null = null;
+  readonly #failed: Promise<Error>;
+  #rejectFailed!: (e: Error) => void;
+
+  constructor(topology: Topology, config: StreamsConfigInput) {
+    this.config = resolveConfig(config);
+    this.topology = topology.applicationId === this.config.applicationId ? topology : topology.withApplicationId(this.config.applicationId);
+    this.#failed = new Promise<Error>((resolve) => (this.#rejectFailed = resolve));
+    this.#thread = new StreamThread(this.topology, this.config, {
+      emit: (e) => this.#emit(e),
+      setState: (to, reason) => this.#setState(to, reason),
+      fail: (err) => this.#fail(err),
+    });
+  }
+
+  get state(): StreamsState {
+    return this.#state;
+  }
+
+  /** The error that put the instance in ERROR, if any. */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  onEvent(fn: (e: StreamsEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Resolves once the consumer has started (topics checked, internal topics created). */
+  async start(): Promise<void> {
+    if (this.#state !== 'CREATED') throw new Error(`start() called in state ${this.#state}`);
+    try {
+      await this.#thread.start();
+    } catch (err) {
+      this.#fail(err);
+      await this.#thread.abandon();
+      this.#setState('NOT_RUNNING', 'start failed');
+      throw this.#failure;
+    }
+  }
+
+  /** Resolves with the error once the instance fails; never resolves if it does not. */
+  failed(): Promise<Error> {
+    return this.#failed;
+  }
+
+  /** Graceful: commits or aborts open work, leaves the group. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#state === 'NOT_RUNNING') return;
+      if (this.#state === 'ERROR') {
+        this.#setState('PENDING_SHUTDOWN', 'close after error');
+        await this.#thread.abandon();
+      } else {
+        this.#setState('PENDING_SHUTDOWN', 'close requested');
+        await this.#thread.stop();
+      }
+      this.#setState('NOT_RUNNING', 'closed');
+    })();
+    return this.#closed;
+  }
+
+  /** A store of a task this instance holds (task id as `<subtopology>_<partition>`), read-only use. */
+  store(name: string, taskId: string): KeyValueStore | undefined {
+    return this.#thread.tasks().find((t) => t.id === taskId)?.store(name);
+  }
+
+  /** Every task this instance holds now, with its phase. */
+  tasks(): { taskId: string; phase: string; processed: number }[] {
+    return this.#thread.tasks().map((t) => ({ taskId: t.id, phase: t.phase, processed: t.processed }));
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failure !== null) return;
+    this.#failure = err instanceof Error ? err : new Error(errorMessage(err));
+    this.#emit({ type: 'error', message: this.#failure.message, fatal: true });
+    this.#setState('ERROR', this.#failure.message);
+    this.#rejectFailed(this.#failure);
+  }
+
+  #setState(to: StreamsState, reason: string): void {
+    const from = this.#state;
+    if (from === to || !TRANSITIONS[from].includes(to)) return;
+    this.#state = to;
+    this.#emit({ type: 'state', from, to, reason });
+  }
+
+  #emit(event: StreamsEventInput): void {
+    const stamped = { ...event, at: Date.now() } as StreamsEvent;
+    for (const fn of this.#listeners) fn(stamped);
+  }
+}
