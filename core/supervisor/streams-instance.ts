@@ -1,0 +1,39 @@
+// Runs a KafkaStreams app as a supervised instance: the worker's config becomes the streams
+// config (validated here, since it crossed a thread boundary), telemetry is relayed, `slow`
+// reaches the runtime as a per-record delay, and a graceful stop is KafkaStreams.close() —
+// commit or abort open transactions, then leave the group.
+import { z } from 'zod';
+import { KafkaStreams, PROCESSING_GUARANTEES } from '../streams/index.js';
+import type { Topology } from '../streams/index.js';
+import type { InstanceContext } from './app.js';
+
+export const StreamsInstanceConfig = z.object({
+  applicationId: z.string().min(1),
+  bootstrapServers: z.array(z.string().min(1)).min(1),
+  processingGuarantee: z.enum(PROCESSING_GUARANTEES).default('exactly_once'),
+  commitIntervalMs: z.number().int().positive().optional(),
+  sessionTimeoutMs: z.number().int().positive().optional(),
+  heartbeatIntervalMs: z.number().int().positive().optional(),
+  clientId: z.string().min(1).optional(),
+  /** Topic names and app-specific settings the app's topology builder reads. */
+  app: z.record(z.string(), z.unknown()).default({}),
+});
+export type StreamsInstanceConfig = z.infer<typeof StreamsInstanceConfig>;
+
+export async function runStreamsInstance(ctx: InstanceContext, build: (config: StreamsInstanceConfig) => Topology): Promise<void> {
+  const parsed = StreamsInstanceConfig.safeParse(ctx.config);
+  if (!parsed.success) {
+    throw new Error(`invalid instance config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
+  }
+  const { app: _app, ...streamsConfig } = parsed.data;
+  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, recordDelayMs: () => ctx.delayPerRecord() });
+  streams.onEvent((e) => ctx.emit(e));
+  const stopRequested = new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await streams.start();
+  const failure = await Promise.race([stopRequested.then(() => null), streams.failed()]);
+  await streams.close();
+  if (failure !== null) throw failure;
+}
