@@ -154,10 +154,15 @@ export class StreamThread {
   #onJoin(payload: { memberId: string; leaderId: string; isLeader: boolean; memberAssignment: Record<string, number[]>; duration: number }): void {
     const assigned = tasksOfAssignment(this.#topology, payload.memberAssignment);
     this.#assigned = new Set(assigned);
+    // A new member id means the group dropped us (session expired, e.g. while frozen): others
+    // may have run our tasks since, so every task is lost — closed dirty and rebuilt from the
+    // changelog, never continued from stale state (Kafka Streams' handleLostAll).
+    const lostAll = this.#memberId !== '' && payload.memberId !== this.#memberId;
     this.#memberId = payload.memberId;
-    const revoked = [...this.#tasks.keys()].filter((id) => !this.#assigned.has(id));
-    const kept = assigned.filter((id) => this.#tasks.has(id));
-    const added = assigned.filter((id) => !this.#tasks.has(id));
+    const lost = lostAll ? [...this.#tasks.keys()] : [];
+    const revoked = [...this.#tasks.keys()].filter((id) => !this.#assigned.has(id) && !lost.includes(id));
+    const kept = assigned.filter((id) => this.#tasks.has(id) && !lost.includes(id));
+    const added = assigned.filter((id) => !this.#tasks.has(id) || lost.includes(id));
     const consumer = this.#consumer!;
     // Synchronously, before kafkajs's next fetch: it has just reset every position to the
     // committed offset and would otherwise fetch from there.
@@ -170,11 +175,18 @@ export class StreamThread {
       leaderId: payload.leaderId,
       isLeader: payload.isLeader,
       assigned,
-      revoked: sortTasks(revoked),
+      revoked: sortTasks([...revoked, ...lost]),
       kept,
       durationMs: payload.duration,
     });
     void this.#queue.run(async () => {
+      for (const id of lost) {
+        const task = this.#tasks.get(id);
+        if (task === undefined) continue;
+        await task.producer?.abort('the group dropped this member').catch(() => undefined);
+        this.#dropTask(task, 'migrated', 'the group dropped this member (session timeout)');
+        await task.producer?.close();
+      }
       for (const id of revoked) {
         const task = this.#tasks.get(id);
         if (task !== undefined) await this.#closeTask(task, 'revoked');
