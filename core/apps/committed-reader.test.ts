@@ -4,8 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../broker/broker.js';
 import type { RunningBroker } from '../broker/broker.js';
 import { waitFor } from '../broker/testing/wait.js';
-import { CommittedReader } from './committed-reader.js';
+import { CommittedReader, rawBatch } from './committed-reader.js';
 import type { CommittedRecord } from './committed-reader.js';
+
+describe('rawBatch', () => {
+  const batch = (fields: object) => ({ topic: 't', partition: 0, ...fields }) as unknown as Parameters<typeof rawBatch>[0];
+  const raw = { offset: '0', key: null, value: null, timestamp: '0', headers: {}, isControlRecord: false, batchContext: { producerId: '1', inTransaction: false } };
+
+  it('takes the raw messages of a kafkajs 2.2.x batch', () => {
+    expect(rawBatch(batch({ rawMessages: [raw], fetchedOffset: '0' }))).toEqual({ rawMessages: [raw], fetchedOffset: '0' });
+  });
+
+  it('says what is missing when kafkajs batches lose their internals', () => {
+    expect(() => rawBatch(batch({ messages: [] }))).toThrow(/rawMessages .*kafkajs 2\.2\.x/);
+    expect(() => rawBatch(batch({ rawMessages: [{ ...raw, batchContext: undefined }], fetchedOffset: '0' }))).toThrow(/batchContext/);
+  });
+});
 
 describe('CommittedReader', () => {
   let broker: RunningBroker;

@@ -33,13 +33,14 @@ interface KafkaRawMessage extends RawMessage {
   headers: IHeaders;
 }
 
-/** The kafkajs 2.2.x Batch internals this reader stands on, checked before each use. */
+/** The kafkajs 2.2.x Batch internals this reader stands on. */
 interface RawBatch {
   rawMessages: KafkaRawMessage[];
   fetchedOffset: string;
 }
 
-function rawBatch(batch: EachBatchPayload['batch']): RawBatch {
+/** The batch's raw messages and fetch offset, or a clear error when kafkajs no longer has them. */
+export function rawBatch(batch: EachBatchPayload['batch']): RawBatch {
   const { rawMessages, fetchedOffset } = batch as unknown as Partial<RawBatch>;
   const first = Array.isArray(rawMessages) ? (rawMessages[0] as Partial<KafkaRawMessage> | undefined) : undefined;
   const shaped =
