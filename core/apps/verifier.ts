@@ -176,14 +176,14 @@ export class Verifier {
   }
 
   #takeOutput(record: CommittedRecord): void {
-    if (this.#money !== null) {
+    if (this.app === 'bank-ledger') {
       const entry = parseJsonValue(LedgerValueSchema, record.value);
       if (entry === null) {
         this.#invalid += 1;
         return;
       }
       this.#counts.addOutput(entry.account, entry.gen, entry.seq);
-      this.#money.addOutput(entry.account, entry.gen, entry.seq, entry.balance);
+      this.#money?.addOutput(entry.account, entry.gen, entry.seq, entry.balance);
       return;
     }
     const value = parseJsonValue(PassthroughValueSchema, record.value);
