@@ -22,4 +22,4 @@ export { resolveConfig, StreamsConfigError, PROCESSING_GUARANTEES } from './runt
 export type { ProcessingGuarantee, StreamsConfig, StreamsConfigInput } from './runtime/config.js';
 export { StreamsEvent, STREAMS_STATES } from './runtime/telemetry.js';
 export type { StreamsState, TaskPhase, TxnPhase } from './runtime/telemetry.js';
-export { MissingSourceTopicError, InternalTopicError } from './runtime/internal-topics.js';
+export { MissingTopicError, InternalTopicError } from './runtime/internal-topics.js';

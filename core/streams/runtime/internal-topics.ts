@@ -5,8 +5,9 @@ import type { Admin } from 'kafkajs';
 import type { Topology } from '../topology/topology.js';
 import { changelogTopics } from './tasks.js';
 
-export class MissingSourceTopicError extends Error {
-  override readonly name = 'MissingSourceTopicError';
+/** A source or output topic the app needs does not exist. */
+export class MissingTopicError extends Error {
+  override readonly name = 'MissingTopicError';
 }
 
 export class InternalTopicError extends Error {
@@ -18,12 +19,18 @@ export async function prepareTopics(admin: Admin, topology: Topology, replicatio
   // listTopics has no side effect; a metadata request could auto-create a missing source topic.
   const existing = new Set(await admin.listTopics());
   const external = [...new Set(topology.sourceTopics().filter((t) => !internal.has(t)))];
-  const missing = external.filter((t) => !existing.has(t));
-  if (missing.length > 0) {
-    throw new MissingSourceTopicError(
-      `source topic${missing.length > 1 ? 's' : ''} ${missing.map((t) => `'${t}'`).join(', ')} do${missing.length > 1 ? '' : 'es'} not exist; create ${missing.length > 1 ? 'them' : 'it'} first`,
+  const missingTopics = (role: string, topics: string[]) => {
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    const many = missing.length > 1;
+    throw new MissingTopicError(
+      `${role} topic${many ? 's' : ''} ${missing.map((t) => `'${t}'`).join(', ')} do${many ? '' : 'es'} not exist; create ${many ? 'them' : 'it'} first`,
     );
-  }
+  };
+  missingTopics('source', external);
+  // Output topics too: sending to a missing topic would only fail after the producer's long
+  // metadata wait, mid-processing; saying so before the first join is clearer.
+  missingTopics('output', topology.sinkTopics().filter((t) => !internal.has(t)));
   const partitionsOf = new Map<string, number>();
   const known = [...existing].filter((t) => external.includes(t) || internal.has(t));
   if (known.length > 0) {

@@ -147,4 +147,11 @@ describe('streams runtime on the embedded broker', () => {
     await expect(s.start()).rejects.toThrow(/source topic 'no-such-topic' does not exist/);
     expect(s.state).toBe('NOT_RUNNING');
   });
+
+  it('refuses to start without its output topic and says which one', async () => {
+    await createTopic('in-no-output', 1);
+    const s = start('ledger-no-output', 'in-no-output', 'no-such-output', 'exactly_once');
+    await expect(s.start()).rejects.toThrow(/output topic 'no-such-output' does not exist/);
+    expect(s.state).toBe('NOT_RUNNING');
+  });
 });
