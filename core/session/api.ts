@@ -1,0 +1,308 @@
+// The console's API contract: every command (name → argument and result schema) and every event
+// the session publishes, as data. The Electron preload, the IPC handlers, the WebSocket bridge
+// and the renderer's client are all typed from this file, and each side validates what it
+// receives with these schemas. Pure zod: imported by core/ and by the renderer alike.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- shared shapes
+
+export const SaslConfig = z.discriminatedUnion('mechanism', [
+  z.object({ mechanism: z.literal('plain'), username: z.string().min(1), password: z.string() }),
+  z.object({ mechanism: z.literal('scram-sha-256'), username: z.string().min(1), password: z.string() }),
+  z.object({ mechanism: z.literal('scram-sha-512'), username: z.string().min(1), password: z.string() }),
+]);
+export type SaslConfig = z.infer<typeof SaslConfig>;
+
+/** host:port, as Kafka clients take it. */
+export const BootstrapAddress = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+export const ConnectionProfile = z.object({
+  name: z.string().min(1).max(100),
+  bootstrapServers: z.array(BootstrapAddress).min(1),
+  ssl: z.boolean().default(false),
+  sasl: SaslConfig.nullable().default(null),
+});
+export type ConnectionProfile = z.infer<typeof ConnectionProfile>;
+
+export const APP_NAMES = ['bank-ledger', 'word-count', 'passthrough'] as const;
+export const AppName = z.enum(APP_NAMES);
+export type AppName = z.infer<typeof AppName>;
+
+export const Guarantee = z.enum(['at_most_once', 'at_least_once', 'exactly_once']);
+export type Guarantee = z.infer<typeof Guarantee>;
+
+export const InstanceState = z.enum(['starting', 'running', 'frozen', 'stopping', 'stopped', 'killed', 'crashed']);
+export type InstanceState = z.infer<typeof InstanceState>;
+
+export const BrokerInfo = z.object({ nodeId: z.number().int(), host: z.string(), port: z.number().int() });
+
+export const TopicPartitionList = z.array(z.object({ topic: z.string(), partitions: z.array(z.number().int()) }));
+
+/** Burrow's vocabulary: OK; WARN lag growing; STALL committing but not moving; STOP not committing; ERR can't tell. */
+export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'ERR']);
+export type LagStatus = z.infer<typeof LagStatus>;
+
+export const GroupMember = z.object({
+  memberId: z.string(),
+  clientId: z.string(),
+  clientHost: z.string(),
+  /** Decoded from the consumer protocol; empty for non-consumer groups or undecodable data. */
+  assignment: TopicPartitionList,
+  /** The hosted instance this member belongs to, when the session can tell. */
+  instanceId: z.string().nullable(),
+});
+export type GroupMember = z.infer<typeof GroupMember>;
+
+export const PartitionLag = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  /** null when the group has no committed offset for the partition. */
+  committed: z.number().int().nullable(),
+  /** High watermark. */
+  end: z.number().int(),
+  /** Last stable offset (what read_committed may read). */
+  lso: z.number().int(),
+  /** Records, transaction markers not counted. */
+  lag: z.number().int(),
+  /** Estimated: how long ago the oldest unconsumed record was appended; null without lag or data. */
+  timeLagMs: z.number().nullable(),
+  memberId: z.string().nullable(),
+});
+export type PartitionLag = z.infer<typeof PartitionLag>;
+
+export const GroupSnapshot = z.object({
+  groupId: z.string(),
+  state: z.string(),
+  protocolType: z.string(),
+  protocol: z.string(),
+  /** Counted by the monitor from observed rebalances (DescribeGroups has no generation id); the
+   * real generation when a hosted instance reported it. */
+  generation: z.number().int().nullable(),
+  members: z.array(GroupMember),
+  partitions: z.array(PartitionLag),
+  totalLag: z.number().int(),
+  totalTimeLagMs: z.number().nullable(),
+  status: LagStatus,
+});
+export type GroupSnapshot = z.infer<typeof GroupSnapshot>;
+
+export const TransactionSnapshot = z.object({
+  transactionalId: z.string(),
+  state: z.string(),
+  producerId: z.number().int(),
+  producerEpoch: z.number().int(),
+  timeoutMs: z.number().int(),
+  /** When the open transaction started (ms since epoch), null when none is open. */
+  startedAt: z.number().nullable(),
+  partitions: TopicPartitionList,
+  /** Open longer than its timeout: the coordinator should have aborted it. */
+  hanging: z.boolean(),
+});
+export type TransactionSnapshot = z.infer<typeof TransactionSnapshot>;
+
+export const TopologyNode = z.object({
+  name: z.string(),
+  kind: z.string(),
+  topics: z.array(z.string()).optional(),
+  store: z.string().optional(),
+  repartition: z.boolean().optional(),
+  children: z.array(z.string()).optional(),
+});
+export const TopologyDescription = z.object({
+  applicationId: z.string().nullable(),
+  subtopologies: z.array(z.object({ id: z.number().int(), nodes: z.array(z.looseObject(TopologyNode.shape)) })),
+  stores: z.array(z.looseObject({ name: z.string(), changelogTopic: z.string().nullable(), subtopology: z.number().int() })),
+});
+
+export const InstanceInfo = z.object({
+  id: z.string(),
+  app: AppName,
+  applicationId: z.string(),
+  guarantee: Guarantee,
+  state: InstanceState,
+  startedAt: z.number(),
+  exitCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  /** Streams state from the instance's telemetry (CREATED … RUNNING … NOT_RUNNING, ERROR). */
+  streamsState: z.string().nullable(),
+  tasks: z.array(z.string()),
+});
+export type InstanceInfo = z.infer<typeof InstanceInfo>;
+
+export const EmbeddedState = z.enum(['stopped', 'starting', 'running', 'stopping', 'error']);
+
+// ---------------------------------------------------------------- commands
+
+const none = z.object({}).strict();
+const instanceRef = z.object({ id: z.string().min(1) });
+
+/** name → { args, result }. Adding a command is adding a row. */
+export const COMMANDS = {
+  /** Try a profile without switching to it: brokers and controller, or a message saying why not. */
+  'cluster.test': {
+    args: z.object({ profile: ConnectionProfile }),
+    result: z.object({ ok: z.boolean(), message: z.string(), brokers: z.array(BrokerInfo), clusterId: z.string().nullable() }),
+  },
+  'cluster.connect': { args: z.object({ profile: ConnectionProfile }), result: z.object({ bootstrap: z.string() }) },
+  /** Start the embedded broker (if it is not running) and connect to it. */
+  'cluster.useEmbedded': { args: none, result: z.object({ bootstrap: z.string() }) },
+  'cluster.disconnect': { args: none, result: none },
+  'embedded.stop': { args: none, result: none },
+
+  'profiles.list': { args: none, result: z.object({ profiles: z.array(ConnectionProfile) }) },
+  'profiles.save': { args: z.object({ profile: ConnectionProfile }), result: none },
+  'profiles.delete': { args: z.object({ name: z.string() }), result: none },
+
+  'topics.list': {
+    args: none,
+    result: z.object({ topics: z.array(z.object({ name: z.string(), partitions: z.number().int(), internal: z.boolean() })) }),
+  },
+  'topics.create': {
+    args: z.object({ topic: z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/), partitions: z.number().int().min(1).max(1000) }),
+    result: none,
+  },
+
+  'apps.list': {
+    args: none,
+    result: z.object({ apps: z.array(z.object({ name: AppName, description: z.string(), input: z.string(), output: z.string() })) }),
+  },
+  'apps.describe': { args: z.object({ app: AppName, applicationId: z.string().optional() }), result: TopologyDescription },
+  /** Stop its instances, delete its committed offsets and internal topics (fresh start). */
+  'apps.reset': { args: z.object({ applicationId: z.string().min(1) }), result: none },
+
+  'instances.list': { args: none, result: z.object({ instances: z.array(InstanceInfo) }) },
+  /** Creates the app's input/output topics when missing (partitions: default 6). */
+  'instances.start': {
+    args: z.object({
+      app: AppName,
+      count: z.number().int().min(1).max(16).default(1),
+      guarantee: Guarantee.default('exactly_once'),
+      applicationId: z.string().min(1).optional(),
+      partitions: z.number().int().min(1).max(256).default(6),
+      sessionTimeoutMs: z.number().int().min(1000).max(300_000).optional(),
+    }),
+    result: z.object({ ids: z.array(z.string()) }),
+  },
+  'instances.stop': { args: instanceRef, result: z.object({ state: InstanceState }) },
+  'instances.kill': { args: instanceRef, result: none },
+  'instances.freeze': { args: instanceRef.extend({ seconds: z.number().positive().max(600) }), result: none },
+  'instances.slow': { args: instanceRef.extend({ msPerRecord: z.number().min(0).max(10_000) }), result: none },
+  'instances.restart': { args: instanceRef, result: none },
+
+  'load.start': {
+    args: z.object({ app: AppName, ratePerSecond: z.number().min(0).max(100_000), keys: z.number().int().min(1).max(100_000).default(100) }),
+    result: none,
+  },
+  'load.pause': { args: none, result: none },
+  'load.resume': { args: none, result: none },
+  'load.setRate': { args: z.object({ ratePerSecond: z.number().min(0).max(100_000) }), result: none },
+  'load.stop': { args: none, result: none },
+
+  /** The bounded history, for a window opened late: events after `afterSeq`. */
+  'events.history': { args: z.object({ afterSeq: z.number().int().min(0).default(0) }), result: z.object({ events: z.array(z.unknown()) }) },
+  'events.export': { args: z.object({ format: z.enum(['json', 'csv']) }), result: z.object({ filename: z.string(), content: z.string() }) },
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandArgs<C extends CommandName> = z.input<(typeof COMMANDS)[C]['args']>;
+export type CommandResult<C extends CommandName> = z.output<(typeof COMMANDS)[C]['result']>;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(COMMANDS, name);
+}
+
+/** A failed command, as it crosses a boundary: a message a Kafka user understands. */
+export const CommandError = z.object({ message: z.string(), code: z.string().optional() });
+export type CommandError = z.infer<typeof CommandError>;
+
+// ---------------------------------------------------------------- events
+
+const ev = { seq: z.number().int(), ts: z.number() };
+
+/** Everything the session publishes: one union, in the order it happened (seq). */
+export const SessionEvent = z.discriminatedUnion('type', [
+  z.object({
+    ...ev,
+    type: z.literal('cluster.status'),
+    connected: z.boolean(),
+    embedded: z.boolean(),
+    bootstrap: z.string().nullable(),
+    brokers: z.array(BrokerInfo),
+    clusterId: z.string().nullable(),
+    /** Why the cluster is unreachable, and when the monitor tries again. */
+    error: z.string().nullable(),
+    retryInMs: z.number().nullable(),
+  }),
+  z.object({ ...ev, type: z.literal('embedded.status'), state: EmbeddedState, bootstrap: z.string().nullable(), message: z.string() }),
+  z.object({ ...ev, type: z.literal('instance.state'), instance: InstanceInfo, from: InstanceState.nullable(), reason: z.string() }),
+  /** A StreamsEvent from the instance (core/streams/runtime/telemetry.ts), validated there. */
+  z.object({ ...ev, type: z.literal('instance.telemetry'), id: z.string(), event: z.record(z.string(), z.unknown()) }),
+  z.object({ ...ev, type: z.literal('instance.resources'), id: z.string(), elu: z.number(), heapUsed: z.number().nullable(), heapTotal: z.number().nullable() }),
+  z.object({ ...ev, type: z.literal('instance.error'), id: z.string(), message: z.string() }),
+  z.object({ ...ev, type: z.literal('group.snapshot'), group: GroupSnapshot }),
+  z.object({
+    ...ev,
+    type: z.literal('group.rebalance'),
+    groupId: z.string(),
+    generation: z.number().int().nullable(),
+    phase: z.enum(['started', 'completed']),
+    /** What the monitor saw change: a member joined / left, or unknown. */
+    cause: z.string(),
+    durationMs: z.number().nullable(),
+    membersBefore: z.array(z.string()),
+    membersAfter: z.array(z.string()),
+    /** Partitions whose owner changed, completed phase only. */
+    moved: z.array(z.object({ topic: z.string(), partition: z.number().int(), from: z.string().nullable(), to: z.string().nullable() })),
+  }),
+  z.object({ ...ev, type: z.literal('txn.snapshot'), transactions: z.array(TransactionSnapshot), supported: z.boolean() }),
+  z.object({
+    ...ev,
+    type: z.literal('verifier.snapshot'),
+    app: AppName,
+    inputs: z.number().int(),
+    outputs: z.number().int(),
+    missing: z.number().int(),
+    duplicated: z.number().int(),
+    outOfOrder: z.number().int(),
+    pending: z.number().int(),
+    moneyConserved: z.boolean().nullable(),
+  }),
+  z.object({
+    ...ev,
+    type: z.literal('load.stats'),
+    state: z.string(),
+    sent: z.number().int(),
+    acked: z.number().int(),
+    failed: z.number().int(),
+    ratePerSecond: z.number(),
+    targetRatePerSecond: z.number(),
+    lastError: z.string().nullable(),
+  }),
+  /** Long work in progress (starting the cluster, restoring state, resetting an app). */
+  z.object({ ...ev, type: z.literal('progress'), task: z.string(), message: z.string(), fraction: z.number().min(0).max(1).nullable(), done: z.boolean() }),
+  z.object({ ...ev, type: z.literal('error'), source: z.string(), message: z.string() }),
+]);
+export type SessionEvent = z.infer<typeof SessionEvent>;
+export type SessionEventType = SessionEvent['type'];
+/** An event before the session stamps seq and ts on it. */
+export type SessionEventInput = SessionEvent extends infer E ? (E extends unknown ? Omit<E, 'seq' | 'ts'> : never) : never;
+
+// ---------------------------------------------------------------- transport frames
+
+/** WebSocket frames (the IPC bridge carries the same request/response objects). */
+export const ClientFrame = z.object({ id: z.number().int(), command: z.string(), args: z.unknown() });
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export const ServerFrame = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('result'), id: z.number().int(), result: z.unknown() }),
+  z.object({ kind: z.literal('error'), id: z.number().int(), error: CommandError }),
+  z.object({ kind: z.literal('event'), event: z.unknown() }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/** What the preload exposes as window.streamwatch, and what the web client implements. */
+export interface StreamwatchApi {
+  command<C extends CommandName>(name: C, args: CommandArgs<C>): Promise<CommandResult<C>>;
+  /** Every session event, validated; returns an unsubscribe function. */
+  onEvent(listener: (event: SessionEvent) => void): () => void;
+}
