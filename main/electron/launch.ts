@@ -1,0 +1,67 @@
+// `npm start` decides between the Electron console and the web shell. Pure functions, so the
+// decision is tested without Electron; main/start.ts gathers the facts and acts on the verdict.
+
+export type LaunchPlan = { mode: 'electron'; electronPath: string } | { mode: 'web'; reason: string };
+
+export interface LaunchFacts {
+  /** What require('electron') gave: the binary's path, or the error it threw. */
+  electron: { path: string } | { error: string };
+  /** Whether that path exists on disk. */
+  electronExists: boolean;
+  platform: NodeJS.Platform;
+  env: Readonly<Record<string, string | undefined>>;
+  /** `npm start -- --web` */
+  forceWeb: boolean;
+}
+
+export function planLaunch(facts: LaunchFacts): LaunchPlan {
+  if (facts.forceWeb) return { mode: 'web', reason: 'the web shell was asked for (--web)' };
+  if (facts.env.ELECTRON_RUN_AS_NODE !== undefined && facts.env.ELECTRON_RUN_AS_NODE !== '') {
+    return { mode: 'web', reason: 'ELECTRON_RUN_AS_NODE is set, so Electron would run as plain Node' };
+  }
+  if ('error' in facts.electron) {
+    return { mode: 'web', reason: 'the Electron binary is not installed (it was not downloaded with npm install)' };
+  }
+  if (!facts.electronExists) {
+    return { mode: 'web', reason: `the Electron binary is missing (${facts.electron.path})` };
+  }
+  if (facts.platform === 'linux' || facts.platform === 'freebsd' || facts.platform === 'openbsd') {
+    const display = facts.env.DISPLAY ?? '';
+    const wayland = facts.env.WAYLAND_DISPLAY ?? '';
+    if (display === '' && wayland === '') return { mode: 'web', reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
+  }
+  return { mode: 'electron', electronPath: facts.electron.path };
+}
+
+export type ElectronOutcome = { action: 'exit'; code: number } | { action: 'fallback'; reason: string };
+
+/**
+ * After Electron has gone: a run that opened its window is over (exit with its code); one that
+ * died before its window appeared could not run here (missing shared libraries, no GPU/display
+ * access, sandbox helper not set up), so the web shell takes over.
+ */
+export function afterElectron(result: { spawnError?: string; code: number | null; signal: string | null; windowShown: boolean }): ElectronOutcome {
+  if (result.spawnError !== undefined) return { action: 'fallback', reason: `Electron could not be started (${result.spawnError})` };
+  if (result.windowShown) return { action: 'exit', code: result.code ?? (result.signal !== null ? 1 : 0) };
+  if (result.signal === 'SIGINT' || result.signal === 'SIGTERM') return { action: 'exit', code: 1 };
+  if (result.code === 0) return { action: 'exit', code: 0 }; // e.g. a second instance handing over to the first
+  const how = result.signal !== null ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+  return { action: 'fallback', reason: `Electron ${how} before opening its window` };
+}
+
+export function parseStartArgs(argv: readonly string[]): { forceWeb: boolean; port: number | null; rest: string[] } {
+  let forceWeb = false;
+  let port: number | null = null;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--web') forceWeb = true;
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port expects a port number (0-65535), got '${value ?? ''}'`);
+      port = n;
+    } else rest.push(arg);
+  }
+  return { forceWeb, port, rest };
+}
