@@ -10,7 +10,7 @@ import { READY_MARKER } from './launch-marker.js';
 import { menuTemplate } from './menu.js';
 import { classifyNavigation } from './security.js';
 import { SafeStorageSecretStore } from './secret-store.js';
-import { openSession, type ConsoleSession } from './session-seam.js';
+import { openSession, type ConsoleSession } from './open-session.js';
 import { createMainWindow, registerAppScheme, serveRenderer } from './window.js';
 
 // Built layout: dist/main/{main,app}.js, dist/main/preload.cjs, dist/renderer/index.html.

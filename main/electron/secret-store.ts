@@ -6,16 +6,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { SecretStore } from '../../core/session/profiles.js';
 
-/**
- * Same shape as core/session's SecretStore (profiles.ts): passwords keyed by profile name.
- * Declared here structurally so this file compiles on its own; ProfileStore accepts it as is.
- */
-export interface SecretStore {
-  get(profileName: string): Promise<string | null>;
-  set(profileName: string, secret: string): Promise<void>;
-  delete(profileName: string): Promise<void>;
-}
 
 /** The slice of Electron's safeStorage used here. */
 export interface SafeStorageLike {
