@@ -24,6 +24,7 @@ export async function runApp(): Promise<void> {
     return;
   }
   app.setName('Streamwatch');
+  app.enableSandbox(); // every renderer, not just the window's (belt and braces with windowOptions)
   registerAppScheme();
   const dev = !app.isPackaged;
 
@@ -48,7 +49,8 @@ export async function runApp(): Promise<void> {
   await app.whenReady();
   serveRenderer(RENDERER_DIR);
 
-  const stateDir = app.getPath('userData');
+  // Same variable as `npm run web`; otherwise Electron's per-user directory.
+  const stateDir = process.env.STREAMWATCH_STATE_DIR || app.getPath('userData');
   try {
     session = await openSession({ stateDir, secrets: new SafeStorageSecretStore(join(stateDir, 'profile-secrets.json'), safeStorage) });
   } catch (err) {

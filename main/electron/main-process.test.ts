@@ -51,12 +51,13 @@ describe('dist/main/main.js under a fake Electron', () => {
     cleanup.push(outDir, userData);
     await buildMain({ outDir, quiet: true });
 
-    const { code, stdout, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_USERDATA: userData });
+    const { code, stdout, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_USERDATA: userData, STREAMWATCH_STATE_DIR: '' });
     const get = (what: string) => reports.filter((r) => r.what === what);
     const reply = (step: string) => get('reply').find((r) => r.step === step)?.reply as { ok?: boolean; result?: unknown; error?: { code?: string }; rejected?: string };
     const context = `stdout:\n${stdout}\nstderr:\n${stderr}`;
 
     expect(get('dialog.error'), context).toEqual([]);
+    expect(get('app.enableSandbox')).toHaveLength(1);
     expect(get('protocol.privileged')[0]?.schemes).toEqual(['app']);
     expect(get('ipc.handle').map((r) => r.channel)).toEqual(['streamwatch:command']);
     expect(get('window.created')[0]?.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
@@ -83,6 +84,18 @@ describe('dist/main/main.js under a fake Electron', () => {
     expect(get('events')[0]?.types).toEqual(expect.arrayContaining(['embedded.status', 'cluster.status']));
 
     expect(get('app.exit').at(-1)?.code, context).toBe(0);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('hands over to the running instance when the single-instance lock is taken', async () => {
+    const outDir = resolve(ROOT, 'dist', `main-e2e2-${process.pid}`);
+    const userData = await mkdtemp(join(tmpdir(), 'sw-userdata-'));
+    cleanup.push(outDir, userData);
+    await buildMain({ outDir, quiet: true });
+    const { code, stdout, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_USERDATA: userData, SW_FAKE_SECOND_INSTANCE: '1' });
+    expect(stdout).toContain('already running');
+    expect(reports.filter((r) => r.what === 'window.created')).toEqual([]);
+    expect(reports.filter((r) => r.what === 'ipc.handle')).toEqual([]);
     expect(code).toBe(0);
   }, 60_000);
 });

@@ -15,6 +15,7 @@ class FakeApp extends EventEmitter {
   #ready = false;
   requestSingleInstanceLock() { return process.env.SW_FAKE_SECOND_INSTANCE !== '1'; }
   setName(name) { report('app.setName', { name }); }
+  enableSandbox() { report('app.enableSandbox'); }
   getPath(name) { return name === 'userData' ? process.env.SW_FAKE_USERDATA : '/tmp'; }
   getVersion() { return '0.0.0-test'; }
   whenReady() {
