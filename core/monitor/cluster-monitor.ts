@@ -1,0 +1,338 @@
+// Watches any Kafka cluster by polling: cluster status, consumer groups (members, assignments,
+// lag, status, rebalances) and transactions. Never throws out of the poll loop: an unreachable
+// cluster is a `cluster.status` with connected:false and the next try backed off 1 s → 30 s.
+import type { Admin, GroupDescription, Kafka } from 'kafkajs';
+import type { GroupSnapshot, SessionEventInput, TransactionSnapshot } from '../session/api.js';
+import { decodeAssignment } from './assignment.js';
+import { backoffMs, describeFailure } from './failures.js';
+import { GroupWatcher } from './group-watcher.js';
+import { MONITOR_CONNECTION_TIMEOUT_MS, MONITOR_REQUEST_TIMEOUT_MS } from './kafka-client.js';
+import { LogReader } from './log-reader.js';
+import { committedOffsets, endOffsets, type CommittedOffsets, type EndOffsets, type HighWatermarkReader } from './offsets.js';
+import { parsePartitionKey, partitionKey } from './partition-key.js';
+import { RawBrokers, type BrokerAddress } from './raw-brokers.js';
+import { fetchBatches, highWatermarks, supportsTransactionApis, transactionsOf } from './raw-requests.js';
+import { DEFAULT_STATUS_RULES, type StatusRules } from './status.js';
+import { toTransactionSnapshot } from './transactions.js';
+
+export interface ClusterMonitorOptions {
+  /** Best made with createMonitorKafka: short timeouts, few retries. */
+  kafka: Kafka;
+  bootstrap: string[];
+  intervalMs?: number;
+  emit: (e: SessionEventInput) => void;
+  groupFilter?: (groupId: string) => boolean;
+  /** The hosted instance a member belongs to, from its client id. */
+  memberInstance?: (clientId: string) => string | null;
+  /** Groups whose consumers read read_committed: their lag ends at the LSO. Default: none. */
+  readCommitted?: (groupId: string) => boolean;
+  /** Reported in cluster.status. */
+  embedded?: boolean;
+  /** The raw protocol client speaks plaintext only: with TLS or SASL, what needs it is off. */
+  ssl?: boolean;
+  sasl?: boolean;
+  statusRules?: Partial<StatusRules>;
+  /** Markers are counted (by reading the log) for partitions lagging at most this many offsets. */
+  maxScanLag?: number;
+}
+
+type ClusterStatus = Extract<SessionEventInput, { type: 'cluster.status' }>;
+
+const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_MAX_SCAN_LAG = 10_000;
+/** Log bytes read per poll, over all partitions, to count markers. */
+const SCAN_BYTES_PER_POLL = 16 << 20;
+
+export class ClusterMonitor {
+  private intervalMs: number;
+  private readonly raw: RawBrokers | null;
+  private readonly groups: GroupWatcher;
+  private readonly snapshots = new Map<string, GroupSnapshot>();
+  private admin: { admin: Admin; ready: Promise<Admin> } | null = null;
+  private brokers: BrokerAddress[] = [];
+  private ends: EndOffsets | null = null;
+  private failures = 0;
+  private running = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private lastStatus = '';
+  private lastTxn = '';
+  private readonly reported = new Map<string, string>();
+
+  constructor(private readonly opts: ClusterMonitorOptions) {
+    this.intervalMs = checkInterval(opts.intervalMs ?? DEFAULT_INTERVAL_MS);
+    this.raw =
+      opts.ssl || opts.sasl
+        ? null
+        : new RawBrokers({
+            clientId: 'streamwatch-monitor',
+            connectionTimeoutMs: MONITOR_CONNECTION_TIMEOUT_MS,
+            requestTimeoutMs: MONITOR_REQUEST_TIMEOUT_MS,
+          });
+    const reader = this.raw ? new LogReader((topic, partition, offset, maxBytes) => this.fetchLog(topic, partition, offset, maxBytes)) : null;
+    this.groups = new GroupWatcher(
+      {
+        memberInstance: opts.memberInstance ?? (() => null),
+        readCommitted: opts.readCommitted ?? (() => false),
+        statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
+        maxScanLag: opts.maxScanLag ?? DEFAULT_MAX_SCAN_LAG,
+      },
+      reader,
+    );
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and closes the monitor's connections; nothing is emitted afterwards. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.raw?.closeAll(); // fails in-flight raw requests at once
+    await this.queue;
+    await this.closeClients();
+  }
+
+  /** Polls now (after any poll in flight); resolves when done. */
+  refresh(): Promise<void> {
+    const run = this.queue.then(() => this.poll());
+    this.queue = run;
+    return run;
+  }
+
+  setInterval(ms: number): void {
+    this.intervalMs = checkInterval(ms);
+    if (this.timer && this.failures === 0) {
+      clearTimeout(this.timer);
+      this.schedule(this.intervalMs);
+    }
+  }
+
+  /** The latest snapshot of every watched group. */
+  snapshot(): GroupSnapshot[] {
+    return [...this.snapshots.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** The real generation of a group, e.g. from a hosted instance's telemetry. */
+  noteGeneration(groupId: string, generation: number): void {
+    this.groups.noteGeneration(groupId, generation);
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.refresh().then(() => {
+        if (this.running && !this.timer) this.schedule(this.failures > 0 ? backoffMs(this.failures) : this.intervalMs);
+      });
+    }, delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    let admin: Admin;
+    let cluster: Awaited<ReturnType<Admin['describeCluster']>>;
+    try {
+      admin = await this.connectedAdmin();
+      cluster = await admin.describeCluster();
+    } catch (e) {
+      await this.unreachable(e);
+      return;
+    }
+    this.failures = 0;
+    this.brokers = cluster.brokers;
+    this.emitStatus({
+      type: 'cluster.status',
+      connected: true,
+      embedded: this.opts.embedded ?? false,
+      bootstrap: this.opts.bootstrap.join(','),
+      brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+      clusterId: cluster.clusterId || null,
+      error: null,
+      retryInMs: null,
+    });
+    if (!this.raw) {
+      this.report('raw', 'this profile uses TLS or SASL, which the monitor\'s raw protocol client does not speak: transactions are not shown, lag ends at the last stable offset and counts transaction markers as records');
+    }
+    await this.section('groups', () => this.pollGroups(admin));
+    await this.section('transactions', () => this.pollTransactions());
+  }
+
+  private async pollGroups(admin: Admin): Promise<void> {
+    const filter = this.opts.groupFilter ?? (() => true);
+    const { groups: listed } = await admin.listGroups();
+    const ids = listed.map((g) => g.groupId).filter((id) => filter(id)).sort();
+    const described: GroupDescription[] = ids.length > 0 ? (await admin.describeGroups(ids)).groups : [];
+    const committed = new Map<string, CommittedOffsets | null>();
+    await Promise.all(
+      described.map(async (g) => {
+        try {
+          committed.set(g.groupId, await committedOffsets(admin, g.groupId));
+          this.clear(`offsets:${g.groupId}`);
+        } catch (e) {
+          committed.set(g.groupId, null);
+          this.report(`offsets:${g.groupId}`, `cannot read the committed offsets of group ${g.groupId}: ${describeFailure(e, this.opts.bootstrap)}`);
+        }
+      }),
+    );
+    const topics = new Set<string>();
+    for (const offsets of committed.values()) for (const key of offsets?.keys() ?? []) topics.add(parsePartitionKey(key).topic);
+    for (const g of described) {
+      for (const m of g.members) for (const a of decodeAssignment(g.protocolType, m.memberAssignment)) topics.add(a.topic);
+    }
+    const ends = await endOffsets(admin, topics, this.raw ? this.readHighWatermarks : null);
+    this.ends = ends;
+    if (ends.failures.length > 0) this.report('ends', ends.failures.join('; '));
+    else this.clear('ends');
+
+    const budget = { bytesLeft: SCAN_BYTES_PER_POLL };
+    const now = Date.now();
+    for (const g of described) {
+      if (this.stopped) return;
+      const { snapshot, rebalances } = await this.groups.update(g, committed.get(g.groupId) ?? null, ends, budget, now);
+      this.snapshots.set(g.groupId, snapshot);
+      for (const r of rebalances) this.emit(r);
+      this.emit({ type: 'group.snapshot', group: snapshot });
+    }
+    const present = new Set(described.map((g) => g.groupId));
+    for (const id of this.snapshots.keys()) if (!present.has(id)) this.snapshots.delete(id);
+    this.groups.retain(present);
+  }
+
+  private readonly readHighWatermarks: HighWatermarkReader = async (byLeader) => {
+    const out = new Map<string, number>();
+    const failures: string[] = [];
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, topics]) => {
+        try {
+          const conn = await this.raw!.get(this.brokerAddress(nodeId));
+          for (const [topic, partitions] of await highWatermarks(conn, topics)) {
+            for (const [partition, offset] of partitions) out.set(partitionKey(topic, partition), offset);
+          }
+        } catch (e) {
+          failures.push(`broker ${nodeId}: ${describeFailure(e, this.opts.bootstrap)}`);
+        }
+      }),
+    );
+    if (failures.length > 0) this.report('hw', `cannot read high watermarks (lag ends at the last stable offset): ${failures.join('; ')}`);
+    else this.clear('hw');
+    return out;
+  };
+
+  /** Reads go to the partition's leader as of this poll's metadata. */
+  private async fetchLog(topic: string, partition: number, offset: number, maxBytes: number): Promise<Buffer> {
+    const leader = this.ends?.byPartition.get(partitionKey(topic, partition))?.leader ?? -1;
+    const conn = await this.raw!.get(this.brokerAddress(leader));
+    return fetchBatches(conn, topic, partition, offset, maxBytes);
+  }
+
+  private brokerAddress(nodeId: number): BrokerAddress {
+    const b = this.brokers.find((x) => x.nodeId === nodeId);
+    if (!b) throw new Error(`broker ${nodeId} is not in the cluster metadata`);
+    return b;
+  }
+
+  private async pollTransactions(): Promise<void> {
+    if (!this.raw) {
+      this.emitTransactions([], false);
+      return;
+    }
+    const transactions: TransactionSnapshot[] = [];
+    let supported = true;
+    const now = Date.now();
+    for (const b of this.brokers) {
+      const conn = await this.raw.get(b);
+      if (!supportsTransactionApis(conn)) {
+        supported = false;
+        continue;
+      }
+      for (const t of await transactionsOf(conn)) transactions.push(toTransactionSnapshot(t, now));
+    }
+    transactions.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+    this.emitTransactions(supported ? transactions : [], supported);
+  }
+
+  private emitTransactions(transactions: TransactionSnapshot[], supported: boolean): void {
+    const key = JSON.stringify([transactions, supported]);
+    if (key === this.lastTxn) return;
+    this.lastTxn = key;
+    this.emit({ type: 'txn.snapshot', transactions, supported });
+  }
+
+  private async unreachable(e: unknown): Promise<void> {
+    this.failures += 1;
+    await this.closeClients();
+    this.emitStatus({
+      type: 'cluster.status',
+      connected: false,
+      embedded: this.opts.embedded ?? false,
+      bootstrap: this.opts.bootstrap.join(','),
+      brokers: [],
+      clusterId: null,
+      error: describeFailure(e, this.opts.bootstrap),
+      retryInMs: backoffMs(this.failures),
+    });
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.opts.kafka.admin({ retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 } });
+      this.admin = { admin, ready: admin.connect().then(() => admin) };
+    }
+    return this.admin.ready;
+  }
+
+  private async closeClients(): Promise<void> {
+    const current = this.admin;
+    this.admin = null;
+    this.raw?.closeAll();
+    if (current) await current.admin.disconnect().catch(() => {});
+  }
+
+  /** Runs one part of a poll; a failure is reported, and the rest of the poll goes on. */
+  private async section(name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+      this.clear(name);
+    } catch (e) {
+      this.report(name, `${name}: ${describeFailure(e, this.opts.bootstrap)}`);
+    }
+  }
+
+  /** An `error` event, once per distinct message until the problem clears. */
+  private report(key: string, message: string): void {
+    if (this.reported.get(key) === message) return;
+    this.reported.set(key, message);
+    this.emit({ type: 'error', source: 'monitor', message });
+  }
+
+  private clear(key: string): void {
+    this.reported.delete(key);
+  }
+
+  private emitStatus(status: ClusterStatus): void {
+    const key = JSON.stringify(status);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.emit(status);
+  }
+
+  private emit(e: SessionEventInput): void {
+    if (this.stopped) return;
+    try {
+      this.opts.emit(e);
+    } catch {
+      // A listener's failure is the listener's; the monitor keeps polling.
+    }
+  }
+}
+
+function checkInterval(ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`poll interval must be a positive number of ms, got ${ms}`);
+  return ms;
+}

@@ -1,0 +1,150 @@
+// One GroupSnapshot per group per poll: members and their decoded assignments, lag per
+// partition, Burrow status over the recent samples, and rebalances inferred from the changes.
+//
+// Lag of a partition, in records:
+//   end  = high watermark, or the LSO for a group that reads read_committed
+//   lag  = max(0, end − committed) − control records (transaction markers) in [committed, end)
+// The markers are counted by reading that range of the log (read_uncommitted) when the raw lag
+// is at most maxScanLag records; above that, and without raw access (SASL/SSL), they are not
+// subtracted. Aborted data records count as lag (a read_committed consumer still has to skip
+// them); so do offsets removed by compaction. A partition with no committed offset has no lag.
+// timeLagMs = now − timestamp of the first data record at or after the committed offset.
+import type { GroupDescription } from 'kafkajs';
+import type { GroupMember, GroupSnapshot, PartitionLag } from '../session/api.js';
+import { decodeAssignment } from './assignment.js';
+import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
+import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';
+import { parsePartitionKey, partitionKey } from './partition-key.js';
+import { RebalanceTracker, type RebalanceEvent } from './rebalance.js';
+import { partitionStatus, recordSample, worstStatus, type PartitionHistory, type StatusRules } from './status.js';
+
+export interface GroupWatcherOptions {
+  memberInstance: (clientId: string) => string | null;
+  readCommitted: (groupId: string) => boolean;
+  statusRules: StatusRules;
+  maxScanLag: number;
+}
+
+export class GroupWatcher {
+  private readonly tracker = new RebalanceTracker();
+  private readonly histories = new Map<string, Map<string, PartitionHistory>>();
+
+  constructor(
+    private readonly opts: GroupWatcherOptions,
+    /** null without raw access: markers are not counted, time lag is unknown. */
+    private readonly reader: LogReader | null,
+  ) {}
+
+  noteGeneration(groupId: string, generation: number): void {
+    this.tracker.noteGeneration(groupId, generation);
+  }
+
+  /** `committed` null: the group's offsets could not be read. */
+  async update(
+    group: GroupDescription,
+    committed: CommittedOffsets | null,
+    ends: EndOffsets,
+    budget: ScanBudget,
+    now: number,
+  ): Promise<{ snapshot: GroupSnapshot; rebalances: RebalanceEvent[] }> {
+    const members: GroupMember[] = group.members.map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      assignment: decodeAssignment(group.protocolType, m.memberAssignment),
+      instanceId: this.opts.memberInstance(m.clientId),
+    }));
+    const rebalances = this.tracker.observe(group.groupId, { state: group.state, members }, now);
+    const owners = new Map<string, string>();
+    for (const m of members) for (const a of m.assignment) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), m.memberId);
+
+    const history = this.histories.get(group.groupId) ?? new Map<string, PartitionHistory>();
+    this.histories.set(group.groupId, history);
+    const partitions: PartitionLag[] = [];
+    const watched = new Set<string>();
+    const keys = [...new Set([...(committed?.keys() ?? []), ...owners.keys()])].sort(byTopicPartition);
+    for (const key of keys) {
+      const end = ends.byPartition.get(key);
+      const offset = committed?.get(key) ?? null;
+      if (!end) {
+        // Offsets left behind on a deleted topic are not lag; an unreadable end offset is ERR.
+        if (!ends.existing.has(parsePartitionKey(key).topic)) continue;
+        watched.add(key);
+        history.set(key, recordSample(history.get(key), { at: now, committed: offset, lag: null }, this.opts.statusRules.windowSize));
+        continue;
+      }
+      watched.add(key);
+      const p = await this.partitionLag(group.groupId, key, offset, end, owners.get(key) ?? null, budget);
+      partitions.push(p);
+      history.set(key, recordSample(history.get(key), { at: now, committed: offset, lag: p.lag }, this.opts.statusRules.windowSize));
+    }
+    for (const key of history.keys()) if (!watched.has(key)) history.delete(key);
+
+    const active = members.length > 0;
+    const status = committed === null
+      ? 'ERR'
+      : worstStatus([...history.values()].map((h) => partitionStatus(h, active, this.opts.statusRules)));
+    const timeLags = partitions.map((p) => p.timeLagMs).filter((t): t is number => t !== null);
+    const snapshot: GroupSnapshot = {
+      groupId: group.groupId,
+      state: group.state,
+      protocolType: group.protocolType,
+      protocol: group.protocol,
+      generation: this.tracker.generation(group.groupId),
+      members,
+      partitions,
+      totalLag: partitions.reduce((sum, p) => sum + p.lag, 0),
+      totalTimeLagMs: timeLags.length > 0 ? Math.max(...timeLags) : null,
+      status,
+    };
+    return { snapshot, rebalances };
+  }
+
+  /** Forgets groups that are gone and what was read for partitions no longer watched. */
+  retain(groupIds: ReadonlySet<string>): void {
+    const reads = new Set<string>();
+    for (const [groupId, history] of this.histories) {
+      if (!groupIds.has(groupId)) {
+        this.histories.delete(groupId);
+        this.tracker.forget(groupId);
+        continue;
+      }
+      for (const key of history.keys()) {
+        const { topic, partition } = parsePartitionKey(key);
+        reads.add(readKey(groupId, topic, partition));
+      }
+    }
+    this.reader?.retain(reads);
+  }
+
+  private async partitionLag(
+    groupId: string,
+    key: string,
+    committed: number | null,
+    ends: PartitionEnds,
+    memberId: string | null,
+    budget: ScanBudget,
+  ): Promise<PartitionLag> {
+    const { topic, partition } = parsePartitionKey(key);
+    const end = this.opts.readCommitted(groupId) ? ends.lastStable : ends.highWatermark;
+    let lag = committed === null ? 0 : Math.max(0, end - committed);
+    let timeLagMs: number | null = null;
+    if (this.reader && committed !== null && lag > 0) {
+      if (lag <= this.opts.maxScanLag) {
+        const { markers } = await this.reader.markersBetween(groupId, topic, partition, committed, end, budget);
+        lag = Math.max(0, lag - markers);
+      }
+      if (lag > 0) {
+        const ts = await this.reader.firstRecordTimestamp(groupId, topic, partition, committed, end);
+        timeLagMs = ts === null ? null : Math.max(0, Date.now() - ts);
+      }
+    }
+    return { topic, partition, committed, end: ends.highWatermark, lso: ends.lastStable, lag, timeLagMs, memberId };
+  }
+}
+
+function byTopicPartition(a: string, b: string): number {
+  const x = parsePartitionKey(a);
+  const y = parsePartitionKey(b);
+  return x.topic.localeCompare(y.topic) || x.partition - y.partition;
+}

@@ -1,0 +1,99 @@
+// The raw requests the monitor makes, each at the highest version both it and the broker speak.
+import { ApiKey } from '../protocol/apis.js';
+import { errorName } from '../protocol/errors.js';
+import type {
+  DescribeTransactionsRequestInput,
+  DescribeTransactionsResponse,
+  DescribeTransactionsResponseTransactionState,
+  FetchRequestInput,
+  FetchResponse,
+  ListOffsetsRequestInput,
+  ListOffsetsResponse,
+  ListTransactionsRequestInput,
+  ListTransactionsResponse,
+} from '../protocol/schema/generated/index.js';
+import type { RawConnection } from './raw-connection.js';
+
+const READ_UNCOMMITTED = 0;
+const LATEST = -1;
+
+function versionOrThrow(conn: RawConnection, apiKey: number, name: string, min: number, max: number): number {
+  const v = conn.versionFor(apiKey, min, max);
+  if (v === null) throw new Error(`the broker does not support ${name} v${min}–${max}`);
+  return v;
+}
+
+/** High watermarks (ListOffsets latest, read_uncommitted; v2+ has the isolation level). */
+export async function highWatermarks(
+  conn: RawConnection,
+  topics: Map<string, number[]>,
+): Promise<Map<string, Map<number, number>>> {
+  const version = versionOrThrow(conn, ApiKey.ListOffsets, 'ListOffsets', 2, 8);
+  const body: ListOffsetsRequestInput = {
+    replicaId: -1,
+    isolationLevel: READ_UNCOMMITTED,
+    topics: [...topics].map(([name, partitions]) => ({
+      name,
+      partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp: LATEST })),
+    })),
+  };
+  const res = await conn.request<ListOffsetsResponse>(ApiKey.ListOffsets, version, body);
+  const out = new Map<string, Map<number, number>>();
+  for (const t of res.topics) {
+    const byPartition = new Map<number, number>();
+    for (const p of t.partitions) if (p.errorCode === 0 && p.offset >= 0) byPartition.set(p.partitionIndex, p.offset);
+    out.set(t.name, byPartition);
+  }
+  return out;
+}
+
+/**
+ * Raw record batches of one partition from `offset`, read_uncommitted (markers and aborted
+ * data included). Never waits for data. v4–12: v13+ address topics by id.
+ */
+export async function fetchBatches(
+  conn: RawConnection,
+  topic: string,
+  partition: number,
+  offset: number,
+  maxBytes: number,
+): Promise<Buffer> {
+  const version = versionOrThrow(conn, ApiKey.Fetch, 'Fetch', 4, 12);
+  const body: FetchRequestInput = {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes,
+    isolationLevel: READ_UNCOMMITTED,
+    topics: [
+      {
+        topic,
+        partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: maxBytes, logStartOffset: -1, currentLeaderEpoch: -1 }],
+      },
+    ],
+    forgottenTopicsData: [],
+  };
+  const res = await conn.request<FetchResponse>(ApiKey.Fetch, version, body);
+  if (res.errorCode !== 0) throw new Error(`Fetch failed: ${errorName(res.errorCode)}`);
+  const p = res.responses[0]?.partitions[0];
+  if (!p) throw new Error(`Fetch returned no data for ${topic}-${partition}`);
+  if (p.errorCode !== 0) throw new Error(`Fetch ${topic}-${partition} at ${offset}: ${errorName(p.errorCode)}`);
+  return p.records ?? Buffer.alloc(0);
+}
+
+export function supportsTransactionApis(conn: RawConnection): boolean {
+  return conn.versionFor(ApiKey.ListTransactions, 0, 1) !== null && conn.versionFor(ApiKey.DescribeTransactions, 0, 0) !== null;
+}
+
+/** Every transactional id this broker coordinates, described. */
+export async function transactionsOf(conn: RawConnection): Promise<DescribeTransactionsResponseTransactionState[]> {
+  const listVersion = versionOrThrow(conn, ApiKey.ListTransactions, 'ListTransactions', 0, 1);
+  const listBody: ListTransactionsRequestInput = { stateFilters: [], producerIdFilters: [], durationFilter: -1 };
+  const listed = await conn.request<ListTransactionsResponse>(ApiKey.ListTransactions, listVersion, listBody);
+  if (listed.errorCode !== 0) throw new Error(`ListTransactions failed: ${errorName(listed.errorCode)}`);
+  if (listed.transactionStates.length === 0) return [];
+  const describeBody: DescribeTransactionsRequestInput = { transactionalIds: listed.transactionStates.map((t) => t.transactionalId) };
+  const described = await conn.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, describeBody);
+  // An id can end (and expire) between the two requests; it is simply not there this time.
+  return described.transactionStates.filter((t) => t.errorCode === 0);
+}
