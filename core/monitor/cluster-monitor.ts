@@ -18,7 +18,8 @@ import { toTransactionSnapshot } from './transactions.js';
 export interface ClusterMonitorOptions {
   /** Best made with createMonitorKafka: short timeouts, few retries. */
   kafka: Kafka;
-  bootstrap: string[];
+  /** host:port list, or one comma-separated string (as core/session's monitor seam passes it). */
+  bootstrap: string[] | string;
   intervalMs?: number;
   emit: (e: SessionEventInput) => void;
   groupFilter?: (groupId: string) => boolean;
@@ -45,6 +46,7 @@ const SCAN_BYTES_PER_POLL = 16 << 20;
 
 export class ClusterMonitor {
   private intervalMs: number;
+  private readonly bootstrap: string[];
   private readonly raw: RawBrokers | null;
   private readonly groups: GroupWatcher;
   private readonly snapshots = new Map<string, GroupSnapshot>();
@@ -62,6 +64,7 @@ export class ClusterMonitor {
 
   constructor(private readonly opts: ClusterMonitorOptions) {
     this.intervalMs = checkInterval(opts.intervalMs ?? DEFAULT_INTERVAL_MS);
+    this.bootstrap = typeof opts.bootstrap === 'string' ? opts.bootstrap.split(',').map((s) => s.trim()) : opts.bootstrap;
     this.raw =
       opts.ssl || opts.sasl
         ? null
@@ -150,7 +153,7 @@ export class ClusterMonitor {
       type: 'cluster.status',
       connected: true,
       embedded: this.opts.embedded ?? false,
-      bootstrap: this.opts.bootstrap.join(','),
+      bootstrap: this.bootstrap.join(','),
       brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
       clusterId: cluster.clusterId || null,
       error: null,
@@ -176,7 +179,7 @@ export class ClusterMonitor {
           this.clear(`offsets:${g.groupId}`);
         } catch (e) {
           committed.set(g.groupId, null);
-          this.report(`offsets:${g.groupId}`, `cannot read the committed offsets of group ${g.groupId}: ${describeFailure(e, this.opts.bootstrap)}`);
+          this.report(`offsets:${g.groupId}`, `cannot read the committed offsets of group ${g.groupId}: ${describeFailure(e, this.bootstrap)}`);
         }
       }),
     );
@@ -215,7 +218,7 @@ export class ClusterMonitor {
             for (const [partition, offset] of partitions) out.set(partitionKey(topic, partition), offset);
           }
         } catch (e) {
-          failures.push(`broker ${nodeId}: ${describeFailure(e, this.opts.bootstrap)}`);
+          failures.push(`broker ${nodeId}: ${describeFailure(e, this.bootstrap)}`);
         }
       }),
     );
@@ -271,10 +274,10 @@ export class ClusterMonitor {
       type: 'cluster.status',
       connected: false,
       embedded: this.opts.embedded ?? false,
-      bootstrap: this.opts.bootstrap.join(','),
+      bootstrap: this.bootstrap.join(','),
       brokers: [],
       clusterId: null,
-      error: describeFailure(e, this.opts.bootstrap),
+      error: describeFailure(e, this.bootstrap),
       retryInMs: backoffMs(this.failures),
     });
   }
@@ -300,7 +303,7 @@ export class ClusterMonitor {
       await run();
       this.clear(name);
     } catch (e) {
-      this.report(name, `${name}: ${describeFailure(e, this.opts.bootstrap)}`);
+      this.report(name, `${name}: ${describeFailure(e, this.bootstrap)}`);
     }
   }
 

@@ -7,6 +7,7 @@ import type { GroupSnapshot, SessionEventInput } from '../session/api.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import type { RebalanceEvent } from './rebalance.js';
+import { expectValidEvents } from './testing/expect-valid-events.js';
 
 const TOPIC = 'events';
 const GROUP = 'watchers';
@@ -108,5 +109,6 @@ describe('consumer groups', () => {
     expect(e.moved.every((m) => m.from === bId && m.to === a)).toBe(true);
     expect(movedKeys(e)).toEqual(bPartitions);
     expect(e.generation).toBeGreaterThan(previousGeneration);
+    expectValidEvents(events);
   });
 });

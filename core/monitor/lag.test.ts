@@ -8,6 +8,7 @@ import type { GroupSnapshot, SessionEventInput } from '../session/api.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import { commitOffsets } from './testing/commit-offsets.js';
+import { expectValidEvents } from './testing/expect-valid-events.js';
 
 const TOPIC = 'ledger';
 
@@ -95,7 +96,20 @@ describe('lag', () => {
       expect(timeLag).not.toBeNull();
       expect(timeLag!).toBeGreaterThanOrEqual(pollStart - afterWrites);
       expect(timeLag!).toBeLessThanOrEqual(pollEnd - beforeWrites);
+      // Nobody consumes these groups, so their lag makes them STOP.
+      expect(group?.status).toBe('STOP');
+      expect(events[0]).toEqual({
+        type: 'cluster.status',
+        connected: true,
+        embedded: false,
+        bootstrap: b.bootstrap,
+        brokers: [{ nodeId: 1, host: '127.0.0.1', port: b.address.port }],
+        clusterId: b.broker.topics.clusterId,
+        error: null,
+        retryInMs: null,
+      });
       expect(events.filter((e) => e.type === 'group.snapshot')).toHaveLength(2);
+      expectValidEvents(events);
     } finally {
       await admin.disconnect();
       await monitor.stop();

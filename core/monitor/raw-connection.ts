@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { API_SCHEMAS, ApiKey } from '../protocol/apis.js';
 import { decode, encode } from '../protocol/codec.js';
+import { errorName } from '../protocol/errors.js';
 import { readResponseHeader, writeRequestHeader } from '../protocol/headers.js';
 import { Reader, Writer } from '../protocol/primitives.js';
 import type { ApiVersionsResponse } from '../protocol/schema/generated/index.js';
@@ -59,14 +60,16 @@ export class RawConnection {
       });
     });
     const conn = new RawConnection(socket, opts);
-    // v0 because every broker answers it, whatever it supports.
-    const res = await conn.request<ApiVersionsResponse>(ApiKey.ApiVersions, 0, {});
-    if (res.errorCode !== 0) {
+    try {
+      // v0 because every broker answers it, whatever it supports.
+      const res = await conn.request<ApiVersionsResponse>(ApiKey.ApiVersions, 0, {});
+      if (res.errorCode !== 0) throw new Error(`ApiVersions failed: ${errorName(res.errorCode)}`);
+      conn.versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+      return conn;
+    } catch (e) {
       conn.close();
-      throw new Error(`ApiVersions failed with error code ${res.errorCode}`);
+      throw e;
     }
-    conn.versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
-    return conn;
   }
 
   get closed(): boolean {

@@ -7,6 +7,7 @@ import { startBroker, type RunningBroker } from '../broker/broker.js';
 import type { SessionEventInput, TransactionSnapshot } from '../session/api.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
+import { expectValidEvents } from './testing/expect-valid-events.js';
 import { isHanging } from './transactions.js';
 
 const TOPIC = 'payments';
@@ -94,6 +95,7 @@ describe('transactions', () => {
       const after = new Map((lastTxnSnapshot(events)?.transactions ?? []).map((t) => [t.transactionalId, t]));
       expect(after.get('tx-open')).toMatchObject({ state: 'CompleteCommit', startedAt: null, partitions: [], hanging: false });
       expect(after.get('tx-short')).toMatchObject({ state: 'CompleteAbort', startedAt: null, hanging: false });
+      expectValidEvents(events);
     } finally {
       await monitor.stop();
     }
@@ -113,6 +115,7 @@ describe('transactions', () => {
       const errors = events.filter((e) => e.type === 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ source: 'monitor', message: expect.stringMatching(/TLS or SASL.*transactions are not shown/) });
+      expectValidEvents(events);
     } finally {
       await monitor.stop();
     }

@@ -6,6 +6,7 @@ import { waitFor } from '../broker/testing/wait.js';
 import type { SessionEventInput } from '../session/api.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
+import { expectValidEvents } from './testing/expect-valid-events.js';
 
 // Port 1 on the loopback: nothing listens there, so connecting is refused at once.
 const NOWHERE = '127.0.0.1:1';
@@ -54,6 +55,7 @@ describe('an unreachable cluster', () => {
       })),
     );
     expect(events.every((e) => e.type === 'cluster.status')).toBe(true);
+    expectValidEvents(events);
   });
 
   it('makes no further attempt once stopped', async () => {
