@@ -65,7 +65,7 @@ export async function runApp(): Promise<void> {
     isTrustedSender: (url) => url !== null && classifyNavigation(url) === 'allow',
     onRejected: (e) => console.warn(`streamwatch: refused an IPC request: ${e.message}`),
   });
-  registerCommandBridge(ipcMain, bridge);
+  const unregisterBridge = registerCommandBridge(ipcMain, bridge);
   const unsubscribe = current.onEvent(
     eventForwarder(
       () => (win !== null && !win.isDestroyed() && !win.webContents.isDestroyed() ? [win.webContents] : []),
@@ -112,7 +112,7 @@ export async function runApp(): Promise<void> {
     if (closing) return;
     closing = true;
     unsubscribe();
-    ipcMain.removeHandler('streamwatch:command');
+    unregisterBridge();
     current
       .close()
       .catch((err: unknown) => console.warn(`streamwatch: closing the session: ${toCommandError(err).message}`))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterElectron, parseStartArgs, planLaunch, type LaunchFacts } from './launch.js';
+import { afterElectron, buildIsStale, parseStartArgs, planLaunch, type LaunchFacts } from './launch.js';
 
 const base: LaunchFacts = {
   electron: { path: '/repo/node_modules/electron/dist/electron' },
@@ -64,9 +64,17 @@ describe('afterElectron', () => {
 });
 
 describe('parseStartArgs', () => {
-  it('reads --web and --port and keeps the rest for Electron', () => {
-    expect(parseStartArgs(['--web', '--port', '8080', '--inspect'])).toEqual({ forceWeb: true, port: 8080, rest: ['--inspect'] });
-    expect(parseStartArgs(['--port=0'])).toEqual({ forceWeb: false, port: 0, rest: [] });
-    expect(() => parseStartArgs(['--port', 'x'])).toThrow(/--port expects/);
+  it('takes --web and passes the rest on', () => {
+    expect(parseStartArgs(['--web', '--port', '8080', '--state-dir', '/tmp/x'])).toEqual({ forceWeb: true, rest: ['--port', '8080', '--state-dir', '/tmp/x'] });
+    expect(parseStartArgs([])).toEqual({ forceWeb: false, rest: [] });
+  });
+});
+
+describe('buildIsStale', () => {
+  it('rebuilds when an output is missing or older than a source', () => {
+    expect(buildIsStale(100, [200, 200, 200])).toBe(false);
+    expect(buildIsStale(100, [200, null, 200])).toBe(true);
+    expect(buildIsStale(300, [200, 400, 400])).toBe(true);
+    expect(buildIsStale(100, [])).toBe(true);
   });
 });

@@ -49,19 +49,12 @@ export function afterElectron(result: { spawnError?: string; code: number | null
   return { action: 'fallback', reason: `Electron ${how} before opening its window` };
 }
 
-export function parseStartArgs(argv: readonly string[]): { forceWeb: boolean; port: number | null; rest: string[] } {
-  let forceWeb = false;
-  let port: number | null = null;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--web') forceWeb = true;
-    else if (arg === '--port' || arg.startsWith('--port=')) {
-      const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port expects a port number (0-65535), got '${value ?? ''}'`);
-      port = n;
-    } else rest.push(arg);
-  }
-  return { forceWeb, port, rest };
+/** `--web` is start's own; everything else goes on to Electron or to the web shell (`npm run web` options). */
+export function parseStartArgs(argv: readonly string[]): { forceWeb: boolean; rest: string[] } {
+  return { forceWeb: argv.includes('--web'), rest: argv.filter((a) => a !== '--web') };
+}
+
+/** dist/main needs (re)building when an output is missing or older than the newest source. */
+export function buildIsStale(newestSourceMs: number, outputsMs: readonly (number | null)[]): boolean {
+  return outputsMs.length === 0 || outputsMs.some((ms) => ms === null || ms < newestSourceMs);
 }
