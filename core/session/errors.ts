@@ -127,6 +127,16 @@ export function formatMs(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
+/** zod issues in a line: "count: too big: expected number to be <=16; app: required". */
+export function issuesText(issues: readonly { path: readonly PropertyKey[]; message: string }[], max = 5): string {
+  const text = issues.slice(0, max).map((i) => {
+    const message = /^Invalid input: expected \w+, received undefined$/.test(i.message) ? 'required' : i.message;
+    return `${i.path.map(String).join('.') || '(value)'}: ${message}`;
+  });
+  if (issues.length > max) text.push(`and ${issues.length - max} more`);
+  return text.join('; ');
+}
+
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -33,7 +33,7 @@ describe('EventBus', () => {
     expect(bus.publish({ type: 'instance.error', id: 'a-1' } as unknown as SessionEventInput)).toBeNull();
     expect(bus.publish({ type: 'no.such' } as unknown as SessionEventInput)).toBeNull();
     expect(seen).toHaveLength(2);
-    expect(seen[0]).toMatchObject({ seq: 1, type: 'error', source: 'session', message: 'dropped an invalid instance.error event: message: Invalid input: expected string, received undefined' });
+    expect(seen[0]).toMatchObject({ seq: 1, type: 'error', source: 'session', message: 'dropped an invalid instance.error event: message: required' });
     expect(seen[1]).toMatchObject({ seq: 2, type: 'error' });
   });
 });

@@ -8,6 +8,7 @@
 // the last hour's instance states to the last minute's commits.
 import { SessionEvent } from './api.js';
 import type { SessionEventInput } from './api.js';
+import { issuesText } from './errors.js';
 
 export type SessionEventListener = (event: SessionEvent) => void;
 
@@ -75,11 +76,7 @@ export class EventBus {
     const parsed = SessionEvent.safeParse({ ...input, seq: this.#seq + 1, ts: this.#now() });
     if (!parsed.success) {
       const type = typeof (input as { type?: unknown }).type === 'string' ? (input as { type: string }).type : '(no type)';
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
-        .join('; ');
-      this.#deliver({ seq: ++this.#seq, ts: this.#now(), type: 'error', source: 'session', message: `dropped an invalid ${type} event: ${issues}` });
+      this.#deliver({ seq: ++this.#seq, ts: this.#now(), type: 'error', source: 'session', message: `dropped an invalid ${type} event: ${issuesText(parsed.error.issues)}` });
       return null;
     }
     this.#seq += 1;

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { COMMANDS, isCommandName } from './api.js';
 import type { AppName, CommandArgs, CommandName, CommandResult, ConnectionProfile, InstanceInfo, SessionEvent, SessionEventInput, StreamwatchApi } from './api.js';
 import { EventBus } from './event-bus.js';
-import { CommandFailure, connectionReason, describeKafkaFailure, errorText, formatMs, isAuthFailure, plainMessage, withTimeout } from './errors.js';
+import { CommandFailure, connectionReason, describeKafkaFailure, errorText, formatMs, isAuthFailure, issuesText, plainMessage, withTimeout } from './errors.js';
 import { exportEvents } from './export.js';
 import { defaultMonitorFactory } from './monitor-seam.js';
 import type { MonitorFactory, MonitorHandle } from './monitor-seam.js';
@@ -190,8 +190,7 @@ export class Session implements StreamwatchApi {
     const spec = COMMANDS[command];
     const parsed = spec.args.safeParse(args ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
-      throw new CommandFailure(`invalid arguments for ${command}: ${issues}`, 'invalid_args');
+      throw new CommandFailure(`invalid arguments for ${command}: ${issuesText(parsed.error.issues)}`, 'invalid_args');
     }
     const timeoutMs = command === 'apps.reset' ? this.#commandTimeoutMs * 3 : this.#commandTimeoutMs;
     let result: unknown;
@@ -203,7 +202,7 @@ export class Session implements StreamwatchApi {
     }
     const checked = spec.result.safeParse(result);
     if (!checked.success) {
-      const message = `${command} produced an invalid result (${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`;
+      const message = `${command} produced an invalid result (${issuesText(checked.error.issues)})`;
       this.#publish({ type: 'error', source: 'session', message });
       throw new CommandFailure(`internal error: ${message}`, 'invalid_result');
     }
@@ -646,8 +645,7 @@ export class Session implements StreamwatchApi {
       case 'instance.telemetry': {
         const parsed = StreamsEvent.safeParse(e.event);
         if (!parsed.success) {
-          const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-          this.#publish({ type: 'error', source: `instance ${e.id}`, message: `invalid telemetry dropped: ${issues}` });
+          this.#publish({ type: 'error', source: `instance ${e.id}`, message: `invalid telemetry dropped: ${issuesText(parsed.error.issues, 3)}` });
           return;
         }
         const event = parsed.data;
