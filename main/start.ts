@@ -3,7 +3,7 @@
 // starts the web shell on the embedded cluster instead.
 //   npm start                     Electron (or the web shell)
 //   npm start -- --web            the web shell, even where Electron could run
-//   npm start -- --port 8080      the web shell's port (default: any free one)
+//   npm start -- ARGS             further arguments go on to Electron
 // `npm run broker` still runs the broker alone.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -83,7 +83,7 @@ function runElectron(electronPath: string, args: string[]): Promise<ElectronOutc
 }
 
 /** SEAM: the web shell (main/web.ts) has not landed yet; until then the embedded cluster runs alone. */
-async function startWebShellOnEmbedded(_port: number | null): Promise<void> {
+async function startWebShellOnEmbedded(_args: string[]): Promise<void> {
   console.log('streamwatch: the web shell is not part of this build yet; running the embedded cluster alone');
   const { main } = await import('../core/broker/cli.js');
   await main([]);
@@ -118,4 +118,4 @@ if (plan.mode === 'electron') {
   fallbackReason = plan.reason;
 }
 console.log(`streamwatch: not starting the Electron console: ${fallbackReason}; starting the web shell instead`);
-await startWebShellOnEmbedded(args.port);
+await startWebShellOnEmbedded(args.rest);
