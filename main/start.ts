@@ -3,13 +3,15 @@
 // starts the web shell on the embedded cluster instead.
 //   npm start                     Electron (or the web shell)
 //   npm start -- --web            the web shell, even where Electron could run
-//   npm start -- ARGS             further arguments go on to Electron
+//   npm start -- --port 8080      options after -- go to Electron, or to the web shell (see
+//                                 `npm run web -- --help`: --port, --state-dir, --bootstrap …)
 // `npm run broker` still runs the broker alone.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { afterElectron, parseStartArgs, planLaunch, type ElectronOutcome } from './electron/launch.js';
+import { afterElectron, buildIsStale, parseStartArgs, planLaunch, type ElectronOutcome } from './electron/launch.js';
 import { READY_MARKER } from './electron/launch-marker.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -24,6 +26,26 @@ function electronFacts(): { path: string } | { error: string } {
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+function mtime(file: string): number | null {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** dist/main is built from main/electron (and the API contract bundled into the preload). */
+function mainBuildIsStale(): boolean {
+  const electronDir = fileURLToPath(new URL('./electron/', import.meta.url));
+  const sources = readdirSync(electronDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => join(electronDir, f));
+  sources.push(fileURLToPath(new URL('../core/session/api.ts', import.meta.url)));
+  const newest = Math.max(...sources.map((f) => mtime(f) ?? 0));
+  const outDir = fileURLToPath(new URL('../dist/main/', import.meta.url));
+  return buildIsStale(newest, ['main.js', 'app.js', 'preload.cjs'].map((f) => mtime(join(outDir, f))));
 }
 
 function hasScript(name: string): boolean {
@@ -82,20 +104,14 @@ function runElectron(electronPath: string, args: string[]): Promise<ElectronOutc
   });
 }
 
-/** SEAM: the web shell (main/web.ts) has not landed yet; until then the embedded cluster runs alone. */
-async function startWebShellOnEmbedded(_args: string[]): Promise<void> {
-  console.log('streamwatch: the web shell is not part of this build yet; running the embedded cluster alone');
-  const { main } = await import('../core/broker/cli.js');
-  await main([]);
+/** The web shell on the embedded cluster: `npm run web` (main/web.ts), which prints the URL to open. */
+async function startWebShell(args: string[]): Promise<void> {
+  await ensureRenderer();
+  const web = await import('./web.js');
+  await web.main(args);
 }
 
-let args: ReturnType<typeof parseStartArgs>;
-try {
-  args = parseStartArgs(process.argv.slice(2));
-} catch (err) {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(2);
-}
+const args = parseStartArgs(process.argv.slice(2));
 
 const electron = electronFacts();
 const plan = planLaunch({
@@ -108,8 +124,10 @@ const plan = planLaunch({
 
 let fallbackReason: string;
 if (plan.mode === 'electron') {
-  const { buildMain } = await import('./electron/build.js');
-  await buildMain({ quiet: true });
+  if (mainBuildIsStale()) {
+    const { buildMain } = await import('./electron/build.js');
+    await buildMain({ quiet: true });
+  }
   await ensureRenderer();
   const outcome = await runElectron(plan.electronPath, args.rest);
   if (outcome.action === 'exit') process.exit(outcome.code);
@@ -118,4 +136,4 @@ if (plan.mode === 'electron') {
   fallbackReason = plan.reason;
 }
 console.log(`streamwatch: not starting the Electron console: ${fallbackReason}; starting the web shell instead`);
-await startWebShellOnEmbedded(args.rest);
+await startWebShell(args.rest);
