@@ -24,7 +24,7 @@ const CSP = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
+  // frame-ancestors is ignored in a <meta> policy; the Electron shell sends it as a header.
 ].join('; ');
 
 function contentSecurityPolicy(): Plugin {

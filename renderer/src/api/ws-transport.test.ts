@@ -146,6 +146,16 @@ describe('WsTransport', () => {
     expect(h.statuses[h.statuses.length - 1]!.error).toMatch(/refused the connection: bad token .*token/);
   });
 
+  it('says when the page address carries no token', () => {
+    const sockets: FakeSocket[] = [];
+    const statuses: LinkStatus[] = [];
+    const t = new WsTransport({ url: 'ws://h/ws?token=', createSocket: (u) => (sockets.push(new FakeSocket(u)), sockets[0]!), timers: new FakeTimers() });
+    t.onStatus((s) => statuses.push(s));
+    t.start();
+    sockets[0]!.drop();
+    expect(statuses[statuses.length - 1]!.error).toMatch(/no access token/);
+  });
+
   it('stops reconnecting once closed', () => {
     const h = setup();
     h.last().drop();

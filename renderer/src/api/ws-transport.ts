@@ -35,6 +35,7 @@ export interface WsTransportOptions {
 }
 
 const OPEN = 1;
+const NO_TOKEN = 'the page address has no access token — open the address Streamwatch printed at start-up (it ends in ?token=…)';
 
 interface Pending {
   command: string;
@@ -184,7 +185,7 @@ export class WsTransport implements Transport {
       const why =
         ev.code === 1008 || ev.code === 4001 || ev.code === 4003
           ? `the service refused the connection${ev.reason ? `: ${ev.reason}` : ''} (check the token in the address)`
-          : ev.reason || (this.current.everOpened ? 'connection lost' : 'service not reachable');
+          : ev.reason || (this.current.everOpened ? 'connection lost' : this.hasToken() ? 'service not reachable' : NO_TOKEN);
       this.scheduleRetry(why);
     };
   }
@@ -197,6 +198,11 @@ export class WsTransport implements Transport {
       this.retryTimer = null;
       if (!this.closed) this.open();
     }, delay);
+  }
+
+  private hasToken(): boolean {
+    const query = this.options.url.split('?')[1] ?? '';
+    return (new URLSearchParams(query).get('token') ?? '') !== '';
   }
 
   private receive(data: unknown): void {

@@ -26,7 +26,14 @@ export function applyCluster(state: ClusterState, e: SessionEvent): void {
 /** One line for the top bar. */
 export function clusterSummary(state: ClusterState): { tone: 'ok' | 'warn' | 'bad' | 'idle'; text: string } {
   const s = state.status;
-  if (!s) return { tone: 'idle', text: 'No cluster' };
+  if (!s) {
+    // A window opened late may have missed the last cluster.status; the embedded broker's own
+    // status still says something true.
+    const emb = state.embedded;
+    if (emb?.state === 'running') return { tone: 'ok', text: `Embedded cluster running${emb.bootstrap ? ` on ${emb.bootstrap}` : ''}` };
+    if (emb?.state === 'starting') return { tone: 'warn', text: 'Embedded cluster starting…' };
+    return { tone: 'idle', text: 'No cluster' };
+  }
   if (s.connected) {
     const where = s.embedded ? 'embedded cluster' : (s.bootstrap ?? 'cluster');
     return { tone: 'ok', text: `Connected to ${where}${s.brokers.length ? ` · ${s.brokers.length} broker${s.brokers.length === 1 ? '' : 's'}` : ''}` };

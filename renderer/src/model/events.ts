@@ -13,7 +13,10 @@ export interface InvalidItem {
 }
 
 export interface EventsState {
+  /** Everything, newest last (the store keeps this list non-reactive and bumps a version). */
   items: SessionEvent[];
+  /** Facts only: state changes, rebalances, errors, fences — not the per-second samples. */
+  notable: SessionEvent[];
   lastSeq: number;
   counts: Record<string, number>;
   total: number;
@@ -22,11 +25,12 @@ export interface EventsState {
   invalid: InvalidItem[];
 }
 
-export const EVENTS_KEPT = 2000;
+export const EVENTS_KEPT = 5000;
+export const NOTABLE_KEPT = 1000;
 const INVALID_KEPT = 50;
 
 export function initialEvents(): EventsState {
-  return { items: [], lastSeq: 0, counts: {}, total: 0, invalidCount: 0, invalidTelemetryCount: 0, invalid: [] };
+  return { items: [], notable: [], lastSeq: 0, counts: {}, total: 0, invalidCount: 0, invalidTelemetryCount: 0, invalid: [] };
 }
 
 function preview(raw: unknown): string {
@@ -39,8 +43,21 @@ function preview(raw: unknown): string {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
+const SAMPLE_TYPES: ReadonlySet<string> = new Set(['instance.resources', 'group.snapshot', 'txn.snapshot', 'load.stats', 'verifier.snapshot']);
+const ROUTINE_TXN_PHASES: ReadonlySet<string> = new Set(['begin', 'offsets-added', 'committing', 'committed']);
+
+/** Periodic samples and routine telemetry (metrics, offset commits, transactions that commit): the bulk of the feed. */
+export function isSample(e: SessionEvent): boolean {
+  if (SAMPLE_TYPES.has(e.type)) return true;
+  if (e.type !== 'instance.telemetry') return false;
+  const t = e.event['type'];
+  if (t === 'metrics' || t === 'commit') return true;
+  return t === 'txn' && ROUTINE_TXN_PHASES.has(String(e.event['phase']));
+}
+
 export function applyEvents(state: EventsState, e: SessionEvent): void {
   pushCapped(state.items, e, EVENTS_KEPT);
+  if (!isSample(e)) pushCapped(state.notable, e, NOTABLE_KEPT);
   state.lastSeq = Math.max(state.lastSeq, e.seq);
   state.total++;
   const cat = categoryOf(e);

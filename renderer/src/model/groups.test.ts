@@ -104,7 +104,9 @@ describe('lag reducer', () => {
   it('keeps a sliding window', () => {
     const s = initialLag();
     for (let i = 0; i < 400; i++) applyLag(s, ev('group.snapshot', { group: group('g', { totalLag: i }), ts: i * 1000 }));
-    expect(s.byGroup['g']!.points).toHaveLength(300);
-    expect(s.byGroup['g']!.points[0]!.total).toBe(100);
+    expect(s.byGroup['g']!.points.length).toBeLessThanOrEqual(375);
+    const total = lagChartSeries(s.byGroup['g'], 'records')[0]!.points;
+    expect(total).toHaveLength(300);
+    expect(total[0]!.y).toBe(100);
   });
 });

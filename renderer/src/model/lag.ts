@@ -1,7 +1,7 @@
 // Lag over time per group: total records and estimated seconds, per partition, and Burrow status.
 import type { LagStatus, SessionEvent } from '../api/contract';
 import { tpKey } from './groups';
-import { pushCapped, WINDOW_POINTS } from './series';
+import { lastN, pushCapped, WINDOW_POINTS } from './series';
 
 export interface LagPoint {
   t: number;
@@ -60,17 +60,18 @@ export interface ChartSeries {
 /** Total plus the `maxPartitions` partitions with the most lag now, in records or seconds. */
 export function lagChartSeries(entry: GroupLag | undefined, unit: LagUnit, maxPartitions = 8): ChartSeries[] {
   if (!entry || entry.points.length === 0) return [];
-  const last = entry.points[entry.points.length - 1]!;
+  const points = lastN(entry.points);
+  const last = points[points.length - 1]!;
   const total: ChartSeries = {
     label: 'total',
-    points: entry.points.map((p) => ({ t: p.t, y: unit === 'records' ? p.total : p.totalTimeMs === null ? null : p.totalTimeMs / 1000 })),
+    points: points.map((p) => ({ t: p.t, y: unit === 'records' ? p.total : p.totalTimeMs === null ? null : p.totalTimeMs / 1000 })),
   };
   const keys = Object.keys(unit === 'records' ? last.partitions : last.partitionTimes)
     .sort((a, b) => (unit === 'records' ? (last.partitions[b] ?? 0) - (last.partitions[a] ?? 0) : (last.partitionTimes[b] ?? 0) - (last.partitionTimes[a] ?? 0)) || a.localeCompare(b))
     .slice(0, maxPartitions);
   const per = keys.map((key) => ({
     label: key,
-    points: entry.points.map((p) => {
+    points: points.map((p) => {
       if (unit === 'records') return { t: p.t, y: p.partitions[key] ?? null };
       const ms = p.partitionTimes[key];
       return { t: p.t, y: ms === undefined || ms === null ? null : ms / 1000 };

@@ -18,6 +18,8 @@ describe('cluster', () => {
   it('summarises connection state', () => {
     const s = initialCluster();
     expect(clusterSummary(s).tone).toBe('idle');
+    applyCluster(s, ev('embedded.status', { state: 'running', bootstrap: '127.0.0.1:9092', message: '' }));
+    expect(clusterSummary(s)).toEqual({ tone: 'ok', text: 'Embedded cluster running on 127.0.0.1:9092' });
     applyCluster(
       s,
       ev('cluster.status', { connected: false, embedded: false, bootstrap: 'k:9092', brokers: [], clusterId: null, error: 'Connection refused', retryInMs: 5000 }),
@@ -124,6 +126,7 @@ describe('small helpers', () => {
     expect(fmtRate(12.34)).toBe('12.3/s');
     expect(fmtRate(1500)).toBe('1,500/s');
     expect(fmtMs(850)).toBe('850 ms');
+    expect(fmtMs(0)).toBe('0 ms');
     expect(fmtMs(2345)).toBe('2.35 s');
     expect(fmtMs(65_000)).toBe('1 m 5 s');
     expect(fmtAgo(1000, 1500)).toBe('just now');

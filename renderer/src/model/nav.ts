@@ -2,7 +2,7 @@
 // it carries the web shell's token.
 
 export const VIEWS = [
-  { id: 'connect', label: 'Connect', icon: '⏻' },
+  { id: 'connect', label: 'Connect', icon: '⊕' },
   { id: 'overview', label: 'Overview', icon: '◉' },
   { id: 'instances', label: 'Instances', icon: '▤' },
   { id: 'group', label: 'Group', icon: '▦' },

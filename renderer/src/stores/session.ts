@@ -18,6 +18,8 @@ import { useProgressStore } from './progress';
 import { useRebalancesStore } from './rebalances';
 import { useTransactionsStore } from './transactions';
 
+const BATCH_MS = 100;
+
 export function startSession(client: Client): void {
   const connection = useConnectionStore();
   const instances = useInstancesStore();
@@ -40,19 +42,32 @@ export function startSession(client: Client): void {
   client.onStatus((status) => {
     connection.status = status;
   });
-  client.onEvent((event: SessionEvent) => {
-    // Events are facts: never changed after arrival, so not made deeply reactive.
-    const e = markRaw(event);
-    for (const store of resources) {
-      try {
-        store.apply(e);
-      } catch (err) {
-        console.error(`store ${store.$id} failed on ${e.type}`, err);
+  // Hundreds of events a second arrive under load: apply them in batches so the views render
+  // once per batch, not once per event.
+  let queue: SessionEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = (): void => {
+    timer = null;
+    const batch = queue;
+    queue = [];
+    for (const e of batch) {
+      for (const store of resources) {
+        try {
+          store.apply(e);
+        } catch (err) {
+          console.error(`store ${store.$id} failed on ${e.type}`, err);
+        }
       }
     }
+  };
+  client.onEvent((event: SessionEvent) => {
+    // Events are facts: never changed after arrival, so not made deeply reactive.
+    queue.push(markRaw(event));
+    timer ??= setTimeout(flush, BATCH_MS);
   });
   client.onInvalid((bad) => events.invalid(bad.raw, bad.error, bad.receivedAt));
   client.onReset(() => {
+    queue = [];
     connection.restarts++;
     for (const store of resources) store.reset();
   });
@@ -60,6 +75,7 @@ export function startSession(client: Client): void {
     connection.lastFailure = message;
   });
   client.onConnected(() => {
+    flush();
     connection.synced = true;
     void refreshLists();
   });
