@@ -105,7 +105,8 @@ export class ClusterMonitor {
 
   /** Polls now (after any poll in flight); resolves when done. */
   refresh(): Promise<void> {
-    const run = this.queue.then(() => this.poll());
+    // poll() handles its own failures; the catch keeps the chain alive should one slip through.
+    const run = this.queue.then(() => this.poll()).catch((e: unknown) => this.report('poll', `poll failed: ${describeFailure(e, this.bootstrap)}`));
     this.queue = run;
     return run;
   }

@@ -116,6 +116,21 @@ describe('lag', () => {
     }
   });
 
+  it('watches only the groups the filter lets through', async () => {
+    const monitor = new ClusterMonitor({
+      kafka: createMonitorKafka({ brokers: [b.bootstrap] }),
+      bootstrap: [b.bootstrap],
+      emit: () => {},
+      groupFilter: (g) => g !== 'reader-uncommitted',
+    });
+    try {
+      await monitor.refresh();
+      expect(monitor.snapshot().map((g) => g.groupId)).toEqual(['reader-committed']);
+    } finally {
+      await monitor.stop();
+    }
+  });
+
   it('ends at the high watermark, or at the LSO for a read_committed group, while a transaction is open', async () => {
     const monitor = new ClusterMonitor({
       kafka: createMonitorKafka({ brokers: [b.bootstrap] }),
