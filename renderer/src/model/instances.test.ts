@@ -43,6 +43,7 @@ describe('instances reducer', () => {
     applyInstances(s, ev('instance.state', { instance: info('a', { state: 'killed', streamsState: null }), from: 'running', reason: 'killed' }));
     expect(s.byId['a']!.tasks).toEqual({});
     expect(s.byId['a']!.metrics).toBeNull();
+    expect(s.byId['a']!.resources).toBeNull();
     expect(s.byId['a']!.streamsState).toBe('NOT_RUNNING');
   });
 

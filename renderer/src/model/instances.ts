@@ -87,6 +87,10 @@ function upsertInfo(state: InstancesState, info: InstanceInfo): InstanceRow {
   if (ENDED_STATES.has(info.state)) {
     row.tasks = {};
     row.metrics = null;
+    row.resources = null;
+    row.memberId = null;
+    row.generation = null;
+    row.isLeader = false;
     row.streamsState = info.streamsState ?? 'NOT_RUNNING';
   } else {
     for (const t of info.tasks) row.tasks[t] ??= { taskId: t, phase: 'assigned', restored: null, toRestore: null, processed: null };

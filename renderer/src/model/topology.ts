@@ -60,6 +60,12 @@ function curve(x1: number, y1: number, x2: number, y2: number): string {
   return `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}`;
 }
 
+/** Side to side, for a hop between columns. */
+function hcurve(x1: number, y1: number, x2: number, y2: number): string {
+  const dx = Math.max(30, Math.abs(x2 - x1) / 2) * (x2 >= x1 ? 1 : -1);
+  return `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
+}
+
 export function layoutTopology(topology: Topology): Layout {
   const nodes: LaidNode[] = [];
   const edges: LaidEdge[] = [];
@@ -131,7 +137,10 @@ export function layoutTopology(topology: Topology): Layout {
           if (!(sink.topics ?? []).some((t) => (source.topics ?? []).includes(t))) continue;
           const from = byKey.get(`${sub.id}:${sink.name}`)!;
           const to = byKey.get(`${other.id}:${source.name}`)!;
-          edges.push({ from: from.key, to: to.key, d: curve(from.x + NODE_W / 2, from.y + NODE_H, to.x + NODE_W / 2, to.y), dashed: true });
+          const rightward = to.x > from.x;
+          const x1 = rightward ? from.x + NODE_W : from.x;
+          const x2 = rightward ? to.x : to.x + NODE_W;
+          edges.push({ from: from.key, to: to.key, d: hcurve(x1, from.y + NODE_H / 2, x2, to.y + NODE_H / 2), dashed: true });
         }
       }
     }
