@@ -40,7 +40,7 @@ export interface SessionOptions {
   secretStore?: SecretStore;
   /** Capacity of each history ring (facts, samples); 5000 by default. */
   historySize?: number;
-  /** Poll interval of the cluster monitor; 2000 ms by default. */
+  /** Poll interval of the cluster monitor; 1000 ms by default. */
   monitorIntervalMs?: number;
   /** Builds the cluster monitor for a connection; null runs without one. Defaults to core/monitor's. */
   monitorFactory?: MonitorFactory | null;
@@ -99,6 +99,8 @@ const DEFAULT_PARTITIONS = 6;
 const TERMINAL = new Set(['stopped', 'killed', 'crashed']);
 const ACTIVE = new Set(['starting', 'running', 'frozen', 'stopping']);
 const APPLICATION_ID = /^[a-zA-Z0-9._-]+$/;
+/** The verifier's throwaway consumer groups (core/apps/verifier.ts). */
+const VERIFIER_GROUP_PREFIX = 'streamwatch-verifier';
 
 /** The topology of a built-in app, for apps.describe and for its internal topics. */
 export function builtInTopology(app: AppName, applicationId: string): Topology {
@@ -447,12 +449,16 @@ export class Session implements StreamwatchApi {
         conn.monitor = this.#monitorFactory({
           kafka,
           bootstrap,
-          intervalMs: this.#options.monitorIntervalMs ?? 2000,
+          profile,
+          intervalMs: this.#options.monitorIntervalMs ?? 1000,
           emit: (e) => {
             if (this.#connection === conn) this.#publish(e);
           },
           embedded,
+          // An instance's consumer has the instance id as its client id.
           memberInstance: (clientId) => (this.#instances.has(clientId) ? clientId : null),
+          readCommitted: (groupId) => [...this.#instances.values()].some((h) => h.info.applicationId === groupId && h.info.guarantee === 'exactly_once'),
+          groupFilter: (groupId) => !groupId.startsWith(`${VERIFIER_GROUP_PREFIX}-`),
         });
         await conn.monitor.start();
       } catch (error) {
