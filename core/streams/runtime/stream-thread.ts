@@ -71,8 +71,7 @@ export class StreamThread {
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
         if (this.#stopping) return;
-        const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
-        this.#hooks.emit({ type: 'log', level, message: `${entry.namespace}: ${entry.log.message}` });
+        this.#hooks.emit({ type: 'log', ...describeLog(entry) });
       },
     });
   }
@@ -106,7 +105,14 @@ export class StreamThread {
       allowAutoTopicCreation: false,
     });
     this.#consumer = consumer;
-    consumer.on(consumer.events.REBALANCING, () => this.#hooks.setState('REBALANCING', 'the group is rebalancing'));
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.#hooks.setState('REBALANCING', 'the group is rebalancing');
+      // Eager rebalancing revokes everything: commit now, while kafkajs rejoins, so a task that
+      // moves is handed over committed instead of being fenced mid-transaction by its new owner
+      // (Kafka Streams commits in onPartitionsRevoked; kafkajs has no such callback, and no
+      // batch runs between this event and the join).
+      void this.#queue.run(() => this.#commitAll());
+    });
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.#onJoin(e.payload));
     consumer.on(consumer.events.HEARTBEAT, (e) => this.#onGeneration(e.payload.groupGenerationId));
     consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
@@ -573,6 +579,18 @@ function toInputRecord(topic: string, partition: number, m: KafkaMessage): Input
     value: m.value,
     headers: (m.headers ?? {}) as InputRecord['headers'],
   };
+}
+
+/**
+ * kafkajs's log line with its error detail. Error responses during a rebalance
+ * (REBALANCE_IN_PROGRESS to a heartbeat) are routine, so they are warnings, not errors.
+ */
+function describeLog(entry: LogEntry): { level: 'error' | 'warn'; message: string } {
+  const log = entry.log as { message?: string; error?: unknown };
+  const detail = typeof log.error === 'string' ? log.error : log.error instanceof Error ? log.error.message : '';
+  const text = [entry.namespace, log.message, detail].filter((part) => typeof part === 'string' && part.length > 0).join(': ');
+  const routine = /rebalanc|rejoin/i.test(detail) || /rebalanc|re-joining/i.test(log.message ?? '');
+  return { level: entry.level === logLevel.ERROR && !routine ? 'error' : 'warn', message: text };
 }
 
 /** User code threw (or a serde failed): Kafka Streams' default handler stops the instance. */

@@ -1,7 +1,7 @@
 // The producer side of a task. Under exactly-once each task has its own transactional producer
 // (transactional.id = <app>-<task>), so whichever instance initialises it last owns the task and
 // fences the others; otherwise the thread shares one plain producer.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { KafkaConfig, LogEntry, Producer, TopicMessages, Transaction } from 'kafkajs';
 import type { StreamsEventInput, TxnPhase } from './telemetry.js';
 
@@ -44,6 +44,8 @@ export class TransactionalStreamsProducer {
     });
     this.#producer = kafka.producer({
       transactionalId: opts.transactionalId,
+      // Java's murmur2 partitioner (kafkajs's default since v2): same key → same partition as Kafka clients.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: opts.transactionTimeoutMs,
@@ -147,7 +149,7 @@ export class SharedStreamsProducer {
   readonly #producer: Producer;
 
   constructor(kafka: Kafka) {
-    this.#producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    this.#producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   async init(): Promise<void> {
