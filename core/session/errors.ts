@@ -75,6 +75,7 @@ export function connectionReason(err: unknown): string | null {
     const message = typeof e.message === 'string' ? e.message : '';
     if (name === 'KafkaJSConnectionClosedError' || /Closed connection/i.test(message)) return 'connection closed by the server (is it a Kafka listener, and does it expect TLS?)';
     if (/Connection timeout/i.test(message)) return 'connection timed out';
+    if (name === 'KafkaJSRequestTimeoutError' || /Broker not connected|Request .*timed out/i.test(message)) return 'no answer from a Kafka broker (request timed out)';
     if (/SSL|TLS|certificate|self[- ]signed|wrong version number/i.test(message)) return `TLS handshake failed: ${message.replace(/^Connection error: /, '')}`;
     if (name === 'KafkaJSConnectionError') return message.replace(/^Connection error: /, '');
   }

@@ -401,7 +401,7 @@ export class Session implements StreamwatchApi {
         if (error instanceof CommandFailure && error.code === 'timeout') {
           throw new CommandFailure(`cannot reach ${bootstrap}: no answer from a Kafka broker within ${formatMs(bound)}`, 'unreachable');
         }
-        throw describeKafkaFailure(error, `connecting to ${bootstrap}`, bootstrap);
+        throw probeFailure(error, profile, bootstrap);
       });
       // A classic: the bootstrap server answers, but advertises addresses this machine cannot reach.
       for (const b of cluster.brokers) {
@@ -924,6 +924,18 @@ function describeTopology(topology: Topology): CommandResult<'apps.describe'> {
     subtopologies: d.subtopologies.map((s) => ({ id: s.id, nodes: s.nodes.map((n) => ({ ...n, children: [...n.successors] })) })),
     stores: d.stores.map((s) => ({ ...s })),
   };
+}
+
+/** A failed probe in a Kafka user's words, with the likely TLS / SASL mismatch named. */
+function probeFailure(error: unknown, profile: ConnectionProfile, bootstrap: string): CommandFailure {
+  if (profile.sasl !== null && /does not support the requested API version|UNSUPPORTED_VERSION|UNSUPPORTED_SASL_MECHANISM/i.test(plainMessage(error))) {
+    return new CommandFailure(`authentication to ${bootstrap} failed: the listener does not accept SASL ${profile.sasl.mechanism.toUpperCase()} (is it a SASL listener?)`, 'auth_failed');
+  }
+  const failure = describeKafkaFailure(error, `connecting to ${bootstrap}`, bootstrap);
+  if (profile.ssl && failure.code === 'unreachable' && /reset|closed|timed out/.test(failure.message) && !/TLS/.test(failure.message)) {
+    return new CommandFailure(`${failure.message} — is it a TLS listener? The profile asks for TLS`, 'unreachable');
+  }
+  return failure;
 }
 
 function compareTaskIds(a: string, b: string): number {
