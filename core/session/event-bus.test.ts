@@ -26,6 +26,18 @@ describe('EventBus', () => {
     expect(seen).toHaveLength(15);
   });
 
+  it('keeps the latest cluster status in the history after the rings turn over', () => {
+    const bus = new EventBus({ historySize: 2 });
+    const status = { type: 'cluster.status', connected: true, embedded: true, bootstrap: '127.0.0.1:1', brokers: [], clusterId: null, error: null, retryInMs: null } as const;
+    bus.publish(status);
+    for (let i = 0; i < 5; i++) bus.publish({ type: 'error', source: 'test', message: `e${i}` });
+    for (let i = 0; i < 5; i++) bus.publish({ type: 'load.stats', state: 'running', sent: i, acked: i, failed: 0, ratePerSecond: 1, targetRatePerSecond: 1, lastError: null });
+    const history = bus.history(0);
+    expect(history[0]).toMatchObject({ type: 'cluster.status', seq: 1, connected: true });
+    expect(history.map((e) => e.seq)).toEqual([1, 5, 6, 10, 11]);
+    expect(bus.history(1).some((e) => e.type === 'cluster.status')).toBe(false);
+  });
+
   it('turns an invalid event into an error event instead of throwing', () => {
     const bus = new EventBus();
     const seen: SessionEvent[] = [];

@@ -22,6 +22,10 @@ const SAMPLE_TYPES: ReadonlySet<SessionEvent['type']> = new Set([
   'cluster.status',
 ]);
 
+/** Current-state events: the latest of each is always in the history, however old, so a window
+ * opened late knows whether the cluster is connected even after the rings have turned over. */
+const LATEST_TYPES: ReadonlySet<SessionEvent['type']> = new Set(['cluster.status', 'embedded.status']);
+
 class Ring<T> {
   readonly #items: (T | undefined)[];
   #next = 0;
@@ -102,10 +106,19 @@ export class EventBus {
       if (j >= b.length || (i < a.length && a[i]!.seq < b[j]!.seq)) merged.push(a[i++]!);
       else merged.push(b[j++]!);
     }
+    const kept = new Set(merged.map((e) => e.seq));
+    for (const e of this.#latest.values()) {
+      if (e.seq <= afterSeq || kept.has(e.seq)) continue;
+      const at = merged.findIndex((m) => m.seq > e.seq);
+      merged.splice(at < 0 ? merged.length : at, 0, e);
+    }
     return merged;
   }
 
+  readonly #latest = new Map<SessionEvent['type'], SessionEvent>();
+
   #deliver(event: SessionEvent): void {
+    if (LATEST_TYPES.has(event.type)) this.#latest.set(event.type, event);
     (SAMPLE_TYPES.has(event.type) ? this.#samples : this.#facts).push(event);
     for (const fn of this.#listeners) {
       try {
