@@ -28,8 +28,7 @@ describe('EventBus', () => {
 
   it('keeps the latest cluster status in the history after the rings turn over', () => {
     const bus = new EventBus({ historySize: 2 });
-    const status = { type: 'cluster.status', connected: true, embedded: true, bootstrap: '127.0.0.1:1', brokers: [], clusterId: null, error: null, retryInMs: null } as const;
-    bus.publish(status);
+    bus.publish({ type: 'cluster.status', connected: true, embedded: true, bootstrap: '127.0.0.1:1', brokers: [], clusterId: null, error: null, retryInMs: null });
     for (let i = 0; i < 5; i++) bus.publish({ type: 'error', source: 'test', message: `e${i}` });
     for (let i = 0; i < 5; i++) bus.publish({ type: 'load.stats', state: 'running', sent: i, acked: i, failed: 0, ratePerSecond: 1, targetRatePerSecond: 1, lastError: null });
     const history = bus.history(0);
