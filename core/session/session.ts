@@ -549,9 +549,6 @@ export class Session implements StreamwatchApi {
 
   async #startInstances(args: Args<'instances.start'>): Promise<{ ids: string[] }> {
     const conn = this.#requireConnection();
-    if (conn.profile.ssl || conn.profile.sasl !== null) {
-      throw new CommandFailure('hosted instances cannot use TLS or SASL yet (the instance config has no place for them); connect without them or to the embedded cluster', 'unsupported');
-    }
     const app = builtInApp(args.app);
     const applicationId = args.applicationId ?? args.app;
     if (!APPLICATION_ID.test(applicationId)) throw new CommandFailure(`application id '${applicationId}' may contain only letters, digits, '.', '_' and '-'`, 'invalid_args');
@@ -569,6 +566,8 @@ export class Session implements StreamwatchApi {
         applicationId,
         bootstrapServers: conn.profile.bootstrapServers,
         processingGuarantee: args.guarantee,
+        ssl: conn.profile.ssl,
+        sasl: conn.profile.sasl,
         // The consumer's client id: how the monitor tells which member is which instance.
         clientId: id,
         app: { input, output },

@@ -2,6 +2,7 @@
 // config (validated here, since it crossed a thread boundary), telemetry is relayed, `slow`
 // reaches the runtime as a per-record delay, and a graceful stop is KafkaStreams.close() —
 // commit or abort open transactions, then leave the group.
+import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { KafkaStreams, PROCESSING_GUARANTEES } from '../streams/index.js';
 import type { Topology } from '../streams/index.js';
@@ -15,6 +16,12 @@ export const StreamsInstanceConfig = z.object({
   sessionTimeoutMs: z.number().int().positive().optional(),
   heartbeatIntervalMs: z.number().int().positive().optional(),
   clientId: z.string().min(1).optional(),
+  /** TLS and SASL for the instance's clients, as the console's connection profile has them. */
+  ssl: z.boolean().default(false),
+  sasl: z
+    .object({ mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']), username: z.string().min(1), password: z.string() })
+    .nullable()
+    .default(null),
   /** Topic names and app-specific settings the app's topology builder reads. */
   app: z.record(z.string(), z.unknown()).default({}),
 });
@@ -25,8 +32,9 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
   if (!parsed.success) {
     throw new Error(`invalid instance config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
   }
-  const { app: _app, ...streamsConfig } = parsed.data;
-  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, recordDelayMs: () => ctx.delayPerRecord() });
+  const { app: _app, ssl, sasl, ...streamsConfig } = parsed.data;
+  const kafka = { ssl, ...(sasl === null ? {} : { sasl: sasl as SASLOptions }) };
+  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, kafka, recordDelayMs: () => ctx.delayPerRecord() });
   streams.onEvent((e) => ctx.emit(e));
   const stopRequested = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
