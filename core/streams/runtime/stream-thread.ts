@@ -288,7 +288,8 @@ export class StreamThread {
       taskId: task.id,
       phase: 'restored',
       restored: task.restored,
-      toRestore: task.toRestore,
+      // The estimate was an offset range (markers and aborted records included); now it is known.
+      toRestore: task.restored,
       durationMs: Date.now() - task.restoreStartedAt,
     });
     this.#seekTask(task);
