@@ -6,6 +6,7 @@ import type { Client } from '../api/client';
 import type { SessionEvent } from '../api/contract';
 import { errorMessage } from '../api/errors';
 import { useAppsStore } from './apps';
+import { benchLatency } from './bench-latency';
 import { useClusterStore } from './cluster';
 import { useConnectionStore } from './connection';
 import { useEventsStore } from './events';
@@ -59,10 +60,12 @@ export function startSession(client: Client): void {
         }
       }
     }
+    benchLatency?.applied(batch); // npm run bench:ui only (?bench=1), see bench-latency.ts
   };
   client.onEvent((event: SessionEvent) => {
     // Events are facts: never changed after arrival, so not made deeply reactive.
     queue.push(markRaw(event));
+    benchLatency?.received(event); // npm run bench:ui only (?bench=1)
     timer ??= setTimeout(flush, BATCH_MS);
   });
   client.onInvalid((bad) => events.invalid(bad.raw, bad.error, bad.receivedAt));
