@@ -101,6 +101,13 @@ describe('lag reducer', () => {
     expect(lagChartSeries(g, 'seconds')[0]!.points[0]).toEqual({ t: 1000, y: null });
   });
 
+  it('charts the partitions that lagged most in the window, even after they caught up', () => {
+    const s = initialLag();
+    applyLag(s, ev('group.snapshot', { group: group('g', { totalLag: 900, partitions: [lag('in', 2, 900), lag('in', 0, 1)] }), ts: 1000 }));
+    applyLag(s, ev('group.snapshot', { group: group('g', { totalLag: 3, partitions: [lag('in', 2, 0), lag('in', 0, 3)] }), ts: 5000 }));
+    expect(lagChartSeries(s.byGroup['g'], 'records', 1).map((x) => x.label)).toEqual(['total', 'in-2']);
+  });
+
   it('keeps a sliding window', () => {
     const s = initialLag();
     for (let i = 0; i < 400; i++) applyLag(s, ev('group.snapshot', { group: group('g', { totalLag: i }), ts: i * 1000 }));

@@ -57,7 +57,10 @@ export interface ChartSeries {
   points: { t: number; y: number | null }[];
 }
 
-/** Total plus the `maxPartitions` partitions with the most lag now, in records or seconds. */
+/**
+ * Total plus the `maxPartitions` partitions with the highest lag seen in the window, in records
+ * or seconds: a partition that lagged and recovered stays on the chart, which is the story.
+ */
 export function lagChartSeries(entry: GroupLag | undefined, unit: LagUnit, maxPartitions = 8): ChartSeries[] {
   if (!entry || entry.points.length === 0) return [];
   const points = lastN(entry.points);
@@ -66,9 +69,12 @@ export function lagChartSeries(entry: GroupLag | undefined, unit: LagUnit, maxPa
     label: 'total',
     points: points.map((p) => ({ t: p.t, y: unit === 'records' ? p.total : p.totalTimeMs === null ? null : p.totalTimeMs / 1000 })),
   };
-  const keys = Object.keys(unit === 'records' ? last.partitions : last.partitionTimes)
-    .sort((a, b) => (unit === 'records' ? (last.partitions[b] ?? 0) - (last.partitions[a] ?? 0) : (last.partitionTimes[b] ?? 0) - (last.partitionTimes[a] ?? 0)) || a.localeCompare(b))
-    .slice(0, maxPartitions);
+  const peak = new Map<string, number>();
+  for (const p of points) {
+    const values = unit === 'records' ? p.partitions : p.partitionTimes;
+    for (const [key, value] of Object.entries(values)) peak.set(key, Math.max(peak.get(key) ?? 0, value ?? 0));
+  }
+  const keys = [...peak.keys()].sort((a, b) => peak.get(b)! - peak.get(a)! || a.localeCompare(b)).slice(0, maxPartitions);
   const per = keys.map((key) => ({
     label: key,
     points: points.map((p) => {
