@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { extname, resolve, sep } from 'node:path';
+import { contentType } from './content-types.js';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import { ClientFrame } from '../core/session/api.js';
@@ -47,24 +48,6 @@ export interface WebShell {
 
 const HOST = '127.0.0.1';
 const MAX_FRAME_BYTES = 1 << 20;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-};
 
 const COMMON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -263,7 +246,7 @@ async function fileAt(path: string): Promise<{ path: string; size: number } | nu
 }
 
 function sendFile(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number }): void {
-  const type = CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentType(file.path);
   res.writeHead(200, {
     ...COMMON_HEADERS,
     'Content-Type': type,
