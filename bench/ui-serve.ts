@@ -9,7 +9,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Session } from '../core/session/session.js';
-import { startWebShell } from '../main/web-shell.js';
+import { closeOnce, startWebShell } from '../main/web-shell.js';
 import { STATIC_DIR } from '../main/web.js';
 
 const { values } = parseArgs({ options: { 'state-dir': { type: 'string' } }, strict: true });
@@ -24,19 +24,8 @@ const shell = await startWebShell({ session, port: 0, staticDir: STATIC_DIR });
 const reply = (msg: unknown): void => void process.stdout.write(`${JSON.stringify(msg)}\n`);
 reply({ url: shell.url });
 
-let closing = false;
-async function close(): Promise<void> {
-  if (closing) return;
-  closing = true;
-  const hardStop = setTimeout(() => process.exit(1), 30_000);
-  hardStop.unref();
-  try {
-    await shell.close();
-    await session.close();
-  } finally {
-    process.exit(0);
-  }
-}
+const closeShell = closeOnce(shell, session, 30_000);
+const close = (): Promise<void> => closeShell('closing');
 process.on('SIGTERM', () => void close());
 process.on('SIGINT', () => void close());
 

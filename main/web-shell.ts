@@ -275,3 +275,23 @@ function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, message: string)
     },
   );
 }
+
+/**
+ * For a process that hosts one web shell and its session (test and benchmark children): a close
+ * that runs once — shell, then session, then exit 0 — and exits 1 if that hangs past hardStopMs.
+ */
+export function closeOnce(shell: WebShell, session: { close(): Promise<void> }, hardStopMs: number, onClosing?: (why: string) => void): (why: string) => Promise<void> {
+  let closing = false;
+  return async (why) => {
+    if (closing) return;
+    closing = true;
+    onClosing?.(why);
+    setTimeout(() => process.exit(1), hardStopMs).unref();
+    try {
+      await shell.close();
+      await session.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+}

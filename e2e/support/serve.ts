@@ -8,7 +8,7 @@
 //   tsx e2e/support/serve.ts --state-dir /tmp/sw-e2e-XXXX
 import { parseArgs } from 'node:util';
 import { Session } from '../../core/session/session.js';
-import { startWebShell } from '../../main/web-shell.js';
+import { closeOnce, startWebShell } from '../../main/web-shell.js';
 import { STATIC_DIR } from '../../main/web.js';
 
 const { values } = parseArgs({ options: { 'state-dir': { type: 'string' } }, strict: true });
@@ -22,20 +22,7 @@ const session = new Session({ stateDir, embeddedPort: 0 });
 const shell = await startWebShell({ session, port: 0, staticDir: STATIC_DIR });
 process.stdout.write(`Streamwatch console: ${shell.url}\n`);
 
-let closing = false;
-async function close(why: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  process.stdout.write(`Streamwatch: closing (${why})\n`);
-  const hardStop = setTimeout(() => process.exit(1), 20_000);
-  hardStop.unref();
-  try {
-    await shell.close();
-    await session.close();
-  } finally {
-    process.exit(0);
-  }
-}
+const close = closeOnce(shell, session, 20_000, (why) => process.stdout.write(`Streamwatch: closing (${why})\n`));
 process.on('SIGTERM', () => void close('SIGTERM'));
 process.on('SIGINT', () => void close('SIGINT'));
 process.stdin.on('end', () => void close('stdin closed'));
