@@ -32,6 +32,22 @@ export interface OffsetToCommit extends CommittedOffset {
   partition: number;
 }
 
+/** One partition of an OffsetCommit or TxnOffsetCommit request, as the store keeps it. */
+export function offsetToCommit(
+  topic: string,
+  p: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null },
+  commitTimestamp: number,
+): OffsetToCommit {
+  return {
+    topic,
+    partition: p.partitionIndex,
+    offset: p.committedOffset,
+    leaderEpoch: p.committedLeaderEpoch,
+    metadata: p.committedMetadata ?? '',
+    commitTimestamp,
+  };
+}
+
 /** Java's String.hashCode over UTF-16 code units, as Kafka uses to place a group. */
 function javaStringHash(s: string): number {
   let h = 0;

@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
 import type { Broker } from '../broker.js';
+import { offsetToCommit } from '../groups/offset-store.js';
 import { defineHandler } from '../handler.js';
 
 const MAX_METADATA = 4096;
@@ -36,14 +37,7 @@ export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitRespo
         if (errorCode === 0 && !broker.topics.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         if (errorCode === 0 && (p.committedMetadata?.length ?? 0) > MAX_METADATA) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         if (errorCode === 0) {
-          accepted.push({
-            topic: t.name,
-            partition: p.partitionIndex,
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.committedMetadata ?? '',
-            commitTimestamp: now,
-          });
+          accepted.push(offsetToCommit(t.name, p, now));
         }
         return { partitionIndex: p.partitionIndex, errorCode };
       }),

@@ -2,6 +2,7 @@
 // transaction coordinator until the COMMIT, dropped on ABORT.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
+import { offsetToCommit } from '../groups/offset-store.js';
 import { defineHandler } from '../handler.js';
 import { forVersion } from './txn-errors.js';
 
@@ -15,14 +16,7 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
     const offsets = req.topics.flatMap((t) =>
       t.partitions
         .filter((p) => !unknown(t.name, p.partitionIndex))
-        .map((p) => ({
-          topic: t.name,
-          partition: p.partitionIndex,
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch,
-          metadata: p.committedMetadata ?? '',
-          commitTimestamp: now,
-        })),
+        .map((p) => offsetToCommit(t.name, p, now)),
     );
     const code = forVersion(28, header.apiVersion, broker.transactions.txnOffsetCommit(req.transactionalId, req.groupId, req.producerId, req.producerEpoch, offsets));
     return {
