@@ -4,18 +4,12 @@
 // beginning under a throwaway group id and never commits, so it changes nothing in the cluster.
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { InputRecord } from '../streams/index.js';
 import { ReadCommittedFilter } from './read-committed.js';
 import type { RawMessage } from './read-committed.js';
 
-export interface CommittedRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
+/** A committed record: the same shape the streams runtime hands its topologies. */
+export type CommittedRecord = InputRecord;
 
 export interface CommittedReaderOptions {
   kafka: Kafka;

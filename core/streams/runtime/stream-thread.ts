@@ -16,7 +16,7 @@ import { SerialQueue } from './serial-queue.js';
 import { SharedStreamsProducer, TransactionalStreamsProducer } from './streams-producer.js';
 import type { TopicPartitionOffset } from './streams-producer.js';
 import { StreamTask } from './stream-task.js';
-import { byTopic, changelogTopics, sortTasks, taskPartitions, tasksOfAssignment } from './tasks.js';
+import { byTopic, changelogTopics, sortTasks, taskId, taskPartitions, tasksOfAssignment } from './tasks.js';
 import type { TaskId, TopicPartition } from './tasks.js';
 import type { StreamsEventInput, StreamsState } from './telemetry.js';
 
@@ -41,6 +41,8 @@ export class StreamThread {
   readonly #tasks = new Map<TaskId, StreamTask>();
   readonly #metrics = new ThreadMetrics();
   readonly #changelogTopics: Set<string>;
+  /** Source and changelog topics → the sub-topology whose tasks own their partitions. */
+  readonly #subtopologyOfTopic = new Map<string, number>();
   #admin: Admin | null = null;
   #consumer: Consumer | null = null;
   #shared: SharedStreamsProducer | null = null;
@@ -61,6 +63,9 @@ export class StreamThread {
     this.#config = config;
     this.#hooks = hooks;
     this.#changelogTopics = new Set(topology.subtopologies.flatMap((s) => changelogTopics(topology, s.id)));
+    for (const sub of topology.subtopologies) {
+      for (const topic of [...sub.sourceTopics, ...changelogTopics(topology, sub.id)]) this.#subtopologyOfTopic.set(topic, sub.id);
+    }
     this.#kafkaConfig = {
       ...config.kafka,
       brokers: config.bootstrapServers,
@@ -390,7 +395,7 @@ export class StreamThread {
       this.#restoreBatch(payload);
       return;
     }
-    const task = this.#tasks.get(`${this.#topology.subtopologyOf(batch.topic)?.id}_${batch.partition}`);
+    const task = this.#taskOf(batch.topic, batch.partition);
     if (task === undefined || task.phase !== 'running') return;
     try {
       if (this.guarantee === 'at_most_once') await this.#commitBeforeProcessing(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
@@ -429,7 +434,7 @@ export class StreamThread {
   }
 
   #restoreBatch({ batch, resolveOffset }: EachBatchPayload): void {
-    const task = this.#tasks.get(`${this.#changelogSubtopology(batch.topic)}_${batch.partition}`);
+    const task = this.#taskOf(batch.topic, batch.partition);
     if (task === undefined || task.phase !== 'restoring' || !task.isRestoring(batch.topic)) return;
     const done = task.restoreBatch(
       batch.topic,
@@ -443,7 +448,7 @@ export class StreamThread {
   #onFilteredBatch(topic: string, partition: number, nextOffset: number): void {
     if (!this.#changelogTopics.has(topic)) return;
     void this.#queue.run(async () => {
-      const task = this.#tasks.get(`${this.#changelogSubtopology(topic)}_${partition}`);
+      const task = this.#taskOf(topic, partition);
       if (task === undefined || task.phase !== 'restoring') return;
       this.#restoreProgress(task, topic, task.advanceRestore(topic, nextOffset));
     });
@@ -455,8 +460,10 @@ export class StreamThread {
     else this.#hooks.emit({ type: 'task', taskId: task.id, phase: 'restoring', restored: task.restored, toRestore: task.toRestore });
   }
 
-  #changelogSubtopology(topic: string): number | undefined {
-    return this.#topology.subtopologies.find((s) => changelogTopics(this.#topology, s.id).includes(topic))?.id;
+  /** The task that owns a source or changelog partition, if this thread holds it. */
+  #taskOf(topic: string, partition: number): StreamTask | undefined {
+    const subtopology = this.#subtopologyOfTopic.get(topic);
+    return subtopology === undefined ? undefined : this.#tasks.get(taskId(subtopology, partition));
   }
 
   // ---- producing and committing ----
