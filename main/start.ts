@@ -7,16 +7,16 @@
 //                                 `npm run web -- --help`: --port, --state-dir, --bootstrap …)
 // `npm run broker` still runs the broker alone.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterElectron, buildIsStale, parseStartArgs, planLaunch, type ElectronOutcome } from './electron/launch.js';
 import { READY_MARKER } from './electron/launch-marker.js';
+import { ensureRenderer } from './renderer-build.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MAIN_JS = fileURLToPath(new URL('../dist/main/main.js', import.meta.url));
-const RENDERER_INDEX = fileURLToPath(new URL('../dist/renderer/index.html', import.meta.url));
 
 function electronFacts(): { path: string } | { error: string } {
   try {
@@ -46,31 +46,6 @@ function mainBuildIsStale(): boolean {
   const newest = Math.max(...sources.map((f) => mtime(f) ?? 0));
   const outDir = fileURLToPath(new URL('../dist/main/', import.meta.url));
   return buildIsStale(newest, ['main.js', 'app.js', 'preload.cjs'].map((f) => mtime(join(outDir, f))));
-}
-
-function hasScript(name: string): boolean {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts?: Record<string, string> };
-  return pkg.scripts?.[name] !== undefined;
-}
-
-function run(command: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code ?? 1));
-  });
-}
-
-/** dist/renderer, built with `npm run build:renderer` when it is missing. */
-async function ensureRenderer(): Promise<void> {
-  if (existsSync(RENDERER_INDEX)) return;
-  if (!hasScript('build:renderer')) {
-    console.log('streamwatch: dist/renderer is missing and there is no build:renderer script; the window will be empty');
-    return;
-  }
-  console.log('streamwatch: building the renderer (dist/renderer is missing)…');
-  const code = await run('npm', ['run', '--silent', 'build:renderer']);
-  if (code !== 0) throw new Error(`npm run build:renderer failed (exit code ${code})`);
 }
 
 function runElectron(electronPath: string, args: string[]): Promise<ElectronOutcome> {
@@ -106,7 +81,6 @@ function runElectron(electronPath: string, args: string[]): Promise<ElectronOutc
 
 /** The web shell on the embedded cluster: `npm run web` (main/web.ts), which prints the URL to open. */
 async function startWebShell(args: string[]): Promise<void> {
-  await ensureRenderer();
   const web = await import('./web.js');
   await web.main(args);
 }

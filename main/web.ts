@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { BootstrapAddress } from '../core/session/api.js';
 import { Session } from '../core/session/session.js';
 import { startWebShell } from './web-shell.js';
+import { ensureRenderer } from './renderer-build.js';
 
 export { startWebShell, toCommandError } from './web-shell.js';
 export type { WebShell, WebShellOptions, WebShellSession } from './web-shell.js';
@@ -84,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  await ensureRenderer();
   const session = new Session({ stateDir: parsed.stateDir, embeddedPort: parsed.embeddedPort });
   let shell;
   try {
