@@ -1,9 +1,14 @@
-// End-to-end journeys (e2e/): the console in Debian's Chromium over the web shell (`web`), and
-// the same journeys in the Electron shell (`electron`) where an Electron binary exists — where it
-// does not, that project runs one skipped test saying why. See e2e/README.md.
+// End-to-end journeys (e2e/): the console in Chromium over the web shell (`web`) — the browser
+// e2e/support/browser.ts finds: STREAMWATCH_BROWSER, else a system Chromium/Chrome, else
+// Playwright's own, else the one in the npm package @sparticuz/chromium (global setup prints which,
+// and fails naming what to install where none runs) — and the same journeys in the Electron shell
+// (`electron`) where an Electron binary exists — where it does not, that project runs one skipped
+// test saying why. See e2e/README.md.
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, browserForJourneys } from './e2e/support/browser.js';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+// Decided once, by the runner; its workers (which evaluate this file again) inherit the decision.
+const browser = browserForJourneys();
 
 export default defineConfig({
   testDir: 'e2e',
@@ -32,7 +37,7 @@ export default defineConfig({
       use: {
         browserName: 'chromium',
         headless: true,
-        launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
+        launchOptions: { args: CHROMIUM_ARGS, ...(browser.ok ? { executablePath: browser.executablePath } : {}) },
       },
     },
     {

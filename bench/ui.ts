@@ -1,6 +1,8 @@
 // `npm run bench:ui [-- --app passthrough|bank-ledger --rate 800 --seconds 45 --no-build]`:
 // event-to-screen latency of the console under load. A child process (bench/ui-serve.ts) runs a
-// Session + the web shell on 127.0.0.1; headless Chromium (/usr/bin/chromium) opens the console
+// Session + the web shell on 127.0.0.1; headless Chromium (the one the e2e journeys use:
+// e2e/support/browser.ts — STREAMWATCH_BROWSER, a system Chromium/Chrome, Playwright's own, or
+// the npm package @sparticuz/chromium; the first line printed says which) opens the console
 // with `&bench=1`, connects to the embedded cluster from the Connect view; 8 instances
 // (exactly_once, 64 partitions) and the load generator are started through the session; then the
 // Overview and the Group view (the 64-partition board) are shown while the renderer's bench hook
@@ -13,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, describeChoice, findBrowser } from '../e2e/support/browser.js';
 import { printTable } from './streams-common.js';
 import { JsonChild, percentile, runProcess, sleep, withTimeout } from './util.js';
 
@@ -46,8 +49,13 @@ if (!(CFG.rate > 0) || !(CFG.seconds >= 10)) {
   console.error('--rate must be > 0 and --seconds ≥ 10');
   process.exit(2);
 }
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const BROWSER = findBrowser();
+if (!BROWSER.ok) {
+  console.error(BROWSER.message.replace(/^e2e: no browser for the web journeys/, 'bench:ui: no browser'));
+  process.exit(1);
+}
+console.log(describeChoice(BROWSER).replace(/^e2e:/, 'bench:ui:'));
+const CHROMIUM = BROWSER.executablePath;
 
 let child: JsonChild | undefined;
 let browser: Browser | undefined;

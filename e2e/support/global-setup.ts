@@ -1,10 +1,13 @@
-// Before any journey: the renderer must be built (dist/renderer), and for the Electron project
-// the main process too (dist/main). Built when missing — or older than its sources, so a
-// journey never runs against a stale console. The shells themselves start per test
-// (support/fixtures.ts), each on its own session and state directory.
+// Before any journey: a browser for the web journeys (support/browser.ts — one line says which
+// and why; where none runs, one line says what to install, and the run fails), the renderer
+// built (dist/renderer), and for the Electron project the main process too (dist/main). Built
+// when missing — or older than its sources, so a journey never runs against a stale console.
+// The shells themselves start per test (support/fixtures.ts), each on its own session and state
+// directory.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { browserForJourneys, describeChoice } from './browser.js';
 import { electronAvailability } from './electron.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -29,6 +32,15 @@ function npmRun(script: string): void {
 }
 
 export default function globalSetup(): void {
+  const browser = browserForJourneys();
+  if (!browser.ok) {
+    // One line, without a stack: the message is the whole story.
+    const error = new Error(browser.message);
+    error.stack = browser.message;
+    throw error;
+  }
+  process.stdout.write(`${describeChoice(browser)}\n`);
+
   const index = mtime(join(ROOT, 'dist/renderer/index.html'));
   const sources = Math.max(newest(join(ROOT, 'renderer/src')), statSync(join(ROOT, 'renderer/index.html')).mtimeMs, statSync(join(ROOT, 'core/session/api.ts')).mtimeMs);
   if (index === null || index < sources) npmRun('build:renderer');
