@@ -130,6 +130,7 @@ describe('chooseBrowser: where none runs', () => {
     expect(installHint('darwin', '')).toMatch(/^Google Chrome .* `brew install --cask chromium`/);
     expect(installHint('win32', '')).toMatch(/^Google Chrome/);
     expect(installHint('linux', '')).not.toContain('libnss3');
+    expect(installHint('linux', 'x: error while loading shared libraries: /lib/x86_64-linux-gnu/libnspr4.so: file too short')).toContain('`apt install libnspr4`');
   });
 });
 

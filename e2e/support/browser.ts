@@ -145,7 +145,7 @@ const LIBRARY_PACKAGES: Record<string, string> = {
 export function installHint(platform: NodeJS.Platform, tried: string): string {
   const elsewhere = `or, where there is network, \`npx playwright install chromium\`; or set ${SETTING} to a Chrome/Chromium binary`;
   if (platform === 'linux') {
-    const lib = /error while loading shared libraries: (\S+?):/.exec(tried)?.[1];
+    const lib = /error while loading shared libraries: (?:\S*\/)?([^\s/:]+):/.exec(tried)?.[1];
     const pkg = lib === undefined ? undefined : LIBRARY_PACKAGES[lib];
     const npmFix = pkg === undefined ? '' : ` (or \`apt install ${pkg}\`, which the npm Chromium lacks)`;
     return `\`apt install chromium\` (Debian; Ubuntu: \`snap install chromium\`) or Google Chrome${npmFix}, ${elsewhere}`;
