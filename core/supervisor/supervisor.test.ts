@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
 const TICKER = fileURLToPath(new URL('./testing/ticker.ts', import.meta.url));
+const MEMORY_HOG = fileURLToPath(new URL('./testing/memory-hog.ts', import.meta.url));
 
 let sup: Supervisor | undefined;
 afterEach(async () => {
@@ -172,6 +173,25 @@ describe('Supervisor', () => {
     expect(err.type === 'instance.error' && err.message).toMatch(/^invalid message from parent: msPerRecord/);
     expect(s.list()[0]?.state).toBe('running');
   });
+
+  it('a runaway instance hits its own heap limit: it crashes, the supervisor and the others go on', async () => {
+    const s = new Supervisor({ resourceIntervalMs: 0, workerHeapLimitMb: 48 });
+    sup = s;
+    const events: SupervisorEvent[] = [];
+    s.onEvent((e) => events.push(e));
+    const calm = s.start(TICKER, { intervalMs: 20 });
+    const hog = s.start(MEMORY_HOG, {});
+    const end = Date.now() + 30_000;
+    while (!events.some((e) => e.type === 'instance.exit' && e.id === hog) && Date.now() < end) await sleep(20);
+    expect(events.find((e) => e.type === 'instance.exit' && e.id === hog)).toMatchObject({ state: 'crashed', saidStopped: false });
+    const error = events.find((e) => e.type === 'instance.error' && e.id === hog);
+    expect(error?.type === 'instance.error' && error.message).toMatch(/out of memory/i);
+    // The parent is alive and the other instance still ticks.
+    const before = events.filter((e) => e.type === 'instance.telemetry' && e.id === calm).length;
+    await sleep(300);
+    expect(events.filter((e) => e.type === 'instance.telemetry' && e.id === calm).length).toBeGreaterThan(before);
+    expect(s.list().find((i) => i.id === calm)?.state).toBe('running');
+  }, 40_000);
 
   it('a missing app module crashes the instance with a reported error', async () => {
     const { s, waitFor } = setup();

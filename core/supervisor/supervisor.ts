@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { entryModuleUrl } from '../entry-modules.js';
 import { WorkerToParent, describeIssues, type ParentToWorker } from './protocol.js';
 
 export type InstanceState = 'starting' | 'running' | 'frozen' | 'stopping' | 'stopped' | 'killed' | 'crashed';
@@ -41,9 +42,18 @@ export interface StartOptions {
 export interface SupervisorOptions {
   /** interval of `instance.resources` events; 0 disables (default 1000) */
   resourceIntervalMs?: number;
+  /**
+   * V8 old-generation limit of each instance's worker, in MiB (default 512). In Electron every
+   * isolate of the main process shares one pointer-compression cage of about 4 GiB, so a runaway
+   * instance must hit its own limit (the worker ends with ERR_WORKER_OUT_OF_MEMORY and the
+   * instance crashes) long before it could exhaust the cage and abort the whole app.
+   */
+  workerHeapLimitMb?: number;
 }
 
-const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url);
+export const DEFAULT_WORKER_HEAP_LIMIT_MB = 512;
+
+const WORKER = entryModuleUrl('worker');
 
 interface Instance {
   info: InstanceInfo;
@@ -66,8 +76,10 @@ export class Supervisor {
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   private seq = 0;
   private readonly resourceTimer: NodeJS.Timeout | null;
+  private readonly workerHeapLimitMb: number;
 
   constructor(opts: SupervisorOptions = {}) {
+    this.workerHeapLimitMb = opts.workerHeapLimitMb ?? DEFAULT_WORKER_HEAP_LIMIT_MB;
     const every = opts.resourceIntervalMs ?? 1000;
     this.resourceTimer = every > 0 ? setInterval(() => this.sampleResources(), every) : null;
     this.resourceTimer?.unref();
@@ -221,7 +233,7 @@ export class Supervisor {
 
   private spawn(inst: Instance, from: InstanceState | null, reason: string): void {
     const id = inst.info.id;
-    const worker = new Worker(BOOTSTRAP, { stdout: false, stderr: false });
+    const worker = new Worker(WORKER, { stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: this.workerHeapLimitMb } });
     inst.worker = worker;
     inst.elu = null;
     inst.info.state = 'starting';

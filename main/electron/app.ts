@@ -1,19 +1,20 @@
-// The Electron main process proper (loaded by main.ts once tsx is registered): single-instance
-// lock, the app:// protocol, the core Session on the embedded cluster, the IPC bridge, the window
+// The Electron main process proper (electron-app.js, imported by main.ts once the app's identity is
+// set): single-instance lock, the app:// protocol, the core Session on the embedded cluster, the IPC bridge, the window
 // and the menu.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, app, dialog, ipcMain, safeStorage } from 'electron';
 import { createCommandBridge, eventForwarder, registerCommandBridge, toCommandError } from './ipc-bridge.js';
-import { READY_MARKER } from './launch-marker.js';
+import { QUIT_ON_STDIN_ENV, QUIT_REQUEST, READY_MARKER } from './launch-marker.js';
 import { menuTemplate } from './menu.js';
 import { classifyNavigation } from './security.js';
 import { SafeStorageSecretStore } from './secret-store.js';
 import { openSession, type ConsoleSession } from './open-session.js';
 import { createMainWindow, registerAppScheme, serveRenderer } from './window.js';
 
-// Built layout: dist/main/{main,app}.js, dist/main/preload.cjs, dist/renderer/index.html.
+// Built layout: dist/main/{main,electron-app}.js, dist/main/preload.cjs, dist/renderer/index.html.
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
@@ -23,7 +24,6 @@ export async function runApp(): Promise<void> {
     app.quit();
     return;
   }
-  app.setName('Streamwatch');
   app.enableSandbox(); // every renderer, not just the window's (belt and braces with windowOptions)
   registerAppScheme();
   const dev = !app.isPackaged;
@@ -49,8 +49,8 @@ export async function runApp(): Promise<void> {
   await app.whenReady();
   serveRenderer(RENDERER_DIR);
 
-  // Same variable as `npm run web`; otherwise Electron's per-user directory.
-  const stateDir = process.env.STREAMWATCH_STATE_DIR || app.getPath('userData');
+  // main.ts made userData Streamwatch's own ($STREAMWATCH_STATE_DIR when set, as for `npm run web`).
+  const stateDir = app.getPath('userData');
   try {
     session = await openSession({ stateDir, secrets: new SafeStorageSecretStore(join(stateDir, 'profile-secrets.json'), safeStorage) });
   } catch (err) {
@@ -102,6 +102,12 @@ export async function runApp(): Promise<void> {
   );
 
   app.on('window-all-closed', () => app.quit());
+  // npm start on Windows asks this way (run-electron.ts); a closed stdin is not a request.
+  if (process.env[QUIT_ON_STDIN_ENV] === '1') {
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      if (line.trim() === QUIT_REQUEST) app.quit();
+    });
+  }
 
   // Close the session (stop instances, the embedded broker) before the process goes.
   let closed = false;

@@ -17,13 +17,20 @@ describe('planLaunch', () => {
     expect(planLaunch({ ...base, platform: 'win32', env: {} }).mode).toBe('electron');
   });
 
-  it('falls back to the web shell when require("electron") throws (binary never downloaded)', () => {
-    const plan = planLaunch({ ...base, electron: { error: 'Electron failed to install correctly' }, electronExists: false });
-    expect(plan).toEqual({ mode: 'web', reason: expect.stringMatching(/Electron binary is not installed/) });
+  it('obtains the runtime when the package is there but its binary was never downloaded (npm install denies its script)', () => {
+    const neverDownloaded = { ...base, electron: { error: 'Electron failed to install correctly' }, electronExists: false, electronPackage: true };
+    expect(planLaunch(neverDownloaded)).toEqual({ mode: 'install' });
+    expect(planLaunch({ ...base, electronExists: false, electronPackage: true })).toEqual({ mode: 'install' });
+    // Once tried in this run, the web shell, saying why.
+    expect(planLaunch({ ...neverDownloaded, installTried: true })).toEqual({ mode: 'web', reason: 'the Electron runtime is still not installed' });
+    expect(planLaunch({ ...base, electronExists: false, installTried: true })).toEqual({ mode: 'web', reason: expect.stringMatching(/missing/) });
   });
 
-  it('falls back when the path it names does not exist', () => {
-    expect(planLaunch({ ...base, electronExists: false })).toEqual({ mode: 'web', reason: expect.stringMatching(/missing/) });
+  it('does not download where it was told not to, where the package is absent, or where there is no display', () => {
+    const neverDownloaded = { ...base, electron: { error: 'x' }, electronExists: false, electronPackage: true };
+    expect(planLaunch({ ...neverDownloaded, env: { DISPLAY: ':0', ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } })).toEqual({ mode: 'web', reason: expect.stringMatching(/ELECTRON_SKIP_BINARY_DOWNLOAD/) });
+    expect(planLaunch({ ...neverDownloaded, electronPackage: false })).toEqual({ mode: 'web', reason: 'the electron package is not installed' });
+    expect(planLaunch({ ...neverDownloaded, env: {} })).toEqual({ mode: 'web', reason: expect.stringMatching(/no display/) });
   });
 
   it('falls back on Linux without a display', () => {

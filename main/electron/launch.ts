@@ -1,7 +1,11 @@
 // `npm start` decides between the Electron console and the web shell. Pure functions, so the
 // decision is tested without Electron; main/start.ts gathers the facts and acts on the verdict.
 
-export type LaunchPlan = { mode: 'electron'; electronPath: string } | { mode: 'web'; reason: string };
+export type LaunchPlan =
+  | { mode: 'electron'; electronPath: string }
+  /** The electron package is there but its runtime was never downloaded: npm start fetches it. */
+  | { mode: 'install' }
+  | { mode: 'web'; reason: string };
 
 export interface LaunchFacts {
   /** What require('electron') gave: the binary's path, or the error it threw. */
@@ -12,6 +16,10 @@ export interface LaunchFacts {
   env: Readonly<Record<string, string | undefined>>;
   /** `npm start -- --web` */
   forceWeb: boolean;
+  /** Whether the electron npm package itself is installed (its runtime may still be missing). */
+  electronPackage?: boolean;
+  /** Whether npm start already tried to obtain the runtime in this run. */
+  installTried?: boolean;
 }
 
 export function planLaunch(facts: LaunchFacts): LaunchPlan {
@@ -19,18 +27,22 @@ export function planLaunch(facts: LaunchFacts): LaunchPlan {
   if (facts.env.ELECTRON_RUN_AS_NODE !== undefined && facts.env.ELECTRON_RUN_AS_NODE !== '') {
     return { mode: 'web', reason: 'ELECTRON_RUN_AS_NODE is set, so Electron would run as plain Node' };
   }
-  if ('error' in facts.electron) {
-    return { mode: 'web', reason: 'the Electron binary is not installed (it was not downloaded with npm install)' };
-  }
-  if (!facts.electronExists) {
-    return { mode: 'web', reason: `the Electron binary is missing (${facts.electron.path})` };
-  }
+  // No display: nothing to download or run.
   if (facts.platform === 'linux' || facts.platform === 'freebsd' || facts.platform === 'openbsd') {
     const display = facts.env.DISPLAY ?? '';
     const wayland = facts.env.WAYLAND_DISPLAY ?? '';
     if (display === '' && wayland === '') return { mode: 'web', reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
   }
-  return { mode: 'electron', electronPath: facts.electron.path };
+  if ('path' in facts.electron && facts.electronExists) return { mode: 'electron', electronPath: facts.electron.path };
+  if (facts.electronPackage === false) return { mode: 'web', reason: 'the electron package is not installed' };
+  const skip = facts.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '';
+  if (skip !== '' && skip !== '0' && skip !== 'false') {
+    return { mode: 'web', reason: 'the Electron runtime is not installed and ELECTRON_SKIP_BINARY_DOWNLOAD is set' };
+  }
+  if (facts.installTried === true) {
+    return { mode: 'web', reason: 'error' in facts.electron ? 'the Electron runtime is still not installed' : `the Electron binary is missing (${facts.electron.path})` };
+  }
+  return { mode: 'install' };
 }
 
 export type ElectronOutcome = { action: 'exit'; code: number } | { action: 'fallback'; reason: string };

@@ -3,12 +3,12 @@
 // sending commands over the IPC channel against the real Session on the embedded cluster.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildMain } from './build.js';
+import { buildMain } from '../build.js';
 import { READY_MARKER } from './launch-marker.js';
 import { CONTENT_SECURITY_POLICY } from './security.js';
 
@@ -24,22 +24,28 @@ interface Report {
   [key: string]: unknown;
 }
 
-function runMain(mainJs: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; reports: Report[] }> {
+const parseReports = (text: string): Report[] =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('FAKE '))
+    .map((l) => JSON.parse(l.slice(5)) as Report);
+
+/** `closeStdoutOn`: once stdout shows this, the reader goes away (npm start gone) — stdout breaks. */
+function runMain(mainJs: string, env: Record<string, string>, closeStdoutOn?: string): Promise<{ code: number | null; stdout: string; stderr: string; reports: Report[] }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', REGISTER, mainJs], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (closeStdoutOn !== undefined && stdout.includes(closeStdoutOn)) child.stdout.destroy();
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      const reports = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('FAKE '))
-        .map((l) => JSON.parse(l.slice(5)) as Report);
-      resolvePromise({ code, stdout, stderr, reports });
+      resolvePromise({ code, stdout, stderr, reports: parseReports(stdout) });
     });
   });
 }
@@ -47,16 +53,19 @@ function runMain(mainJs: string, env: Record<string, string>): Promise<{ code: n
 describe('dist/main/main.js under a fake Electron', () => {
   it('opens the hardened window, serves commands on the one channel, refuses the rest, and quits cleanly', async () => {
     const outDir = resolve(ROOT, 'dist', `main-e2e-${process.pid}`);
-    const userData = await mkdtemp(join(tmpdir(), 'sw-userdata-'));
-    cleanup.push(outDir, userData);
+    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    cleanup.push(outDir, appData);
     await buildMain({ outDir, quiet: true });
+    const userData = join(appData, 'Streamwatch');
 
-    const { code, stdout, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_USERDATA: userData, STREAMWATCH_STATE_DIR: '' });
+    const { code, stdout, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, STREAMWATCH_STATE_DIR: '' });
     const get = (what: string) => reports.filter((r) => r.what === what);
     const reply = (step: string) => get('reply').find((r) => r.step === step)?.reply as { ok?: boolean; result?: unknown; error?: { code?: string }; rejected?: string };
     const context = `stdout:\n${stdout}\nstderr:\n${stderr}`;
 
     expect(get('dialog.error'), context).toEqual([]);
+    // Streamwatch's own name and userData (not Electron's default app's), before the lock.
+    expect(get('app.requestSingleInstanceLock'), context).toEqual([{ what: 'app.requestSingleInstanceLock', name: 'Streamwatch', userData }]);
     expect(get('app.enableSandbox')).toHaveLength(1);
     expect(get('protocol.privileged')[0]?.schemes).toEqual(['app']);
     expect(get('ipc.handle').map((r) => r.channel)).toEqual(['streamwatch:command']);
@@ -89,13 +98,54 @@ describe('dist/main/main.js under a fake Electron', () => {
 
   it('hands over to the running instance when the single-instance lock is taken', async () => {
     const outDir = resolve(ROOT, 'dist', `main-e2e2-${process.pid}`);
-    const userData = await mkdtemp(join(tmpdir(), 'sw-userdata-'));
-    cleanup.push(outDir, userData);
+    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    cleanup.push(outDir, appData);
     await buildMain({ outDir, quiet: true });
-    const { code, stdout, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_USERDATA: userData, SW_FAKE_SECOND_INSTANCE: '1' });
+    const { code, stdout, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, SW_FAKE_SECOND_INSTANCE: '1' });
     expect(stdout).toContain('already running');
     expect(reports.filter((r) => r.what === 'window.created')).toEqual([]);
     expect(reports.filter((r) => r.what === 'ipc.handle')).toEqual([]);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('takes $STREAMWATCH_STATE_DIR as userData, so a test or e2e run has its own lock and state', async () => {
+    const outDir = resolve(ROOT, 'dist', `main-e2e3-${process.pid}`);
+    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    const state = await mkdtemp(join(tmpdir(), 'sw-state-'));
+    cleanup.push(outDir, appData, state);
+    await buildMain({ outDir, quiet: true });
+    const { reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, STREAMWATCH_STATE_DIR: state, SW_FAKE_SECOND_INSTANCE: '1' });
+    expect(reports.find((r) => r.what === 'app.requestSingleInstanceLock')).toMatchObject({ name: 'Streamwatch', userData: state });
+  }, 60_000);
+
+  it('exits 1 with the reason when the app cannot be loaded (a missing module), instead of lingering windowless', async () => {
+    const outDir = resolve(ROOT, 'dist', `main-e2e4-${process.pid}`);
+    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    cleanup.push(outDir, appData);
+    await buildMain({ outDir, quiet: true });
+    // What a packaged app missing a dependency looks like: the app bundle's import cannot resolve.
+    const app = join(outDir, 'electron-app.js');
+    await writeFile(app, `import 'streamwatch-no-such-package';\n${await readFile(app, 'utf8')}`);
+    const { code, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData });
+    expect(stderr).toMatch(/streamwatch: could not load the main process:.*streamwatch-no-such-package/s);
+    expect(reports.filter((r) => r.what === 'app.exit')).toEqual([{ what: 'app.exit', code: 1 }]);
+    expect(reports.filter((r) => r.what === 'window.created')).toEqual([]);
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it('keeps running when its stdout breaks (npm start gone): no crash, a clean quit', async () => {
+    const outDir = resolve(ROOT, 'dist', `main-e2e5-${process.pid}`);
+    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    cleanup.push(outDir, appData);
+    await buildMain({ outDir, quiet: true });
+    const reportFile = join(appData, 'reports.txt');
+    // stdout closes at the window's ready line; the fake user then goes on (and everything it
+    // reports is also written to stdout, which now fails with EPIPE).
+    const { code, stderr } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, SW_FAKE_REPORT_FILE: reportFile }, READY_MARKER);
+    const reports = parseReports(await readFile(reportFile, 'utf8'));
+    expect(stderr).not.toMatch(/EPIPE|Uncaught|Unhandled/);
+    expect(reports.find((r) => r.what === 'reply' && r.step === 'topics.list')).toBeDefined();
+    expect(reports.filter((r) => r.what === 'app.exit')).toEqual([{ what: 'app.exit', code: 0 }]);
     expect(code).toBe(0);
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 // Entry: configure zod for a strict CSP (first!), mount the console, connect to the session.
-import './zod-config';
+import '../../core/session/zod-jitless.js';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import { createClient } from './api/client';

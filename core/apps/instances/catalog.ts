@@ -1,5 +1,5 @@
 // The built-in apps an operator can start from the console: name → supervisor module + what it is.
-import { fileURLToPath } from 'node:url';
+import { entryModulePath } from '../../entry-modules.js';
 
 export interface BuiltInApp {
   name: string;
@@ -9,25 +9,23 @@ export interface BuiltInApp {
   defaultTopics: { input: string; output: string };
 }
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-
 export const BUILT_IN_APPS: readonly BuiltInApp[] = [
   {
     name: 'bank-ledger',
     description: 'transfers → per-account balances; one ledger record per transfer (the exactly-once showcase)',
-    module: here('./bank-ledger.ts'),
+    module: entryModulePath('app-bank-ledger'),
     defaultTopics: { input: 'transfers', output: 'ledger' },
   },
   {
     name: 'word-count',
     description: 'sentences → running count per word, through a repartition topic',
-    module: here('./word-count.ts'),
+    module: entryModulePath('app-word-count'),
     defaultTopics: { input: 'sentences', output: 'word-counts' },
   },
   {
     name: 'passthrough',
     description: 'input → output unchanged (stateless); slow it down per record from the supervisor',
-    module: here('./passthrough.ts'),
+    module: entryModulePath('app-passthrough'),
     defaultTopics: { input: 'input', output: 'output' },
   },
 ];
