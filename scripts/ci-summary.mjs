@@ -1,12 +1,29 @@
-// Prints CI's closing line, "N passed, M failed", over vitest's results, Playwright's (the e2e
-// journeys) and the conformance run. Skipped tests are listed on their own, with the reason when
-// there is one, and counted neither as passed nor as failed. A runner whose results are missing
-// counts as one failure.
+// Prints CI's closing line, "N passed, M failed", over vitest's results (one run or more: the
+// machine's Node, and Node 24 for what Electron runs), Playwright's (the e2e journeys) and the
+// conformance run. Skipped tests are listed on their own, with the reason when there is one, and
+// counted neither as passed nor as failed. A runner whose results are missing counts as one failure.
 //
-//   node scripts/ci-summary.mjs VITEST_JSON PLAYWRIGHT_JSON CONFORMANCE_TXT STATUS
+//   node scripts/ci-summary.mjs [--vitest LABEL=JSON]... VITEST_JSON PLAYWRIGHT_JSON CONFORMANCE_TXT STATUS
+//
+// VITEST_JSON is the run labelled "vitest"; each --vitest adds another vitest JSON report under
+// its own label (e.g. --vitest "vitest (node 24)=.ci-results/vitest-node24.json").
 import { existsSync, readFileSync } from 'node:fs';
 
-const [vitestJson, playwrightJson, conformanceTxt, status] = process.argv.slice(2);
+const args = process.argv.slice(2);
+/** [label, path] of every vitest run, in the order given. */
+const vitestRuns = [];
+while (args[0] === '--vitest') {
+  const spec = args[1] ?? '';
+  const eq = spec.indexOf('=');
+  if (eq <= 0 || eq === spec.length - 1) {
+    console.error(`ci-summary: --vitest wants LABEL=JSON, got ${JSON.stringify(spec)}`);
+    process.exit(2);
+  }
+  vitestRuns.push([spec.slice(0, eq), spec.slice(eq + 1)]);
+  args.splice(0, 2);
+}
+const [vitestJson, playwrightJson, conformanceTxt, status] = args;
+vitestRuns.unshift(['vitest', vitestJson]);
 let passed = 0;
 let failed = 0;
 /** "runner: title — reason" for every skipped test. */
@@ -22,24 +39,32 @@ function readJson(path) {
 }
 
 // ---------------------------------------------------------------- vitest
-const vitest = readJson(vitestJson);
-if (vitest) {
-  passed += vitest.numPassedTests;
-  failed += vitest.numFailedTests;
-  let vitestSkipped = 0;
-  for (const file of vitest.testResults ?? []) {
-    for (const t of file.assertionResults ?? []) {
-      if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') {
-        vitestSkipped++;
-        skipped.push(`vitest: ${t.fullName ?? t.title}${t.status === 'todo' ? ' (todo)' : ''}`);
+for (const [label, path] of vitestRuns) {
+  const vitest = readJson(path);
+  if (vitest) {
+    passed += vitest.numPassedTests;
+    failed += vitest.numFailedTests;
+    let vitestSkipped = 0;
+    let broken = 0; // a test file that failed with no failed test in it: it did not load, or a hook threw
+    for (const file of vitest.testResults ?? []) {
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) broken++;
+      for (const t of file.assertionResults ?? []) {
+        if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') {
+          vitestSkipped++;
+          skipped.push(`${label}: ${t.fullName ?? t.title}${t.status === 'todo' ? ' (todo)' : ''}`);
+        }
       }
     }
+    failed += broken;
+    vitestSkipped = Math.max(vitestSkipped, (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0));
+    console.log(
+      `${label}: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitestSkipped} skipped` +
+        `${broken ? `, ${broken} file${broken === 1 ? '' : 's'} failed outside tests (counted as failed)` : ''}`,
+    );
+  } else {
+    failed += 1;
+    console.log(`${label}: no results file (the run did not finish)`);
   }
-  vitestSkipped = Math.max(vitestSkipped, (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0));
-  console.log(`vitest: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitestSkipped} skipped`);
-} else {
-  failed += 1;
-  console.log('vitest: no results file (the run did not finish)');
 }
 
 // ---------------------------------------------------------------- playwright

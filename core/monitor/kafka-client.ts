@@ -2,6 +2,7 @@
 // up to 30 s, 30 s requests) would keep one poll of an unreachable cluster busy for minutes; the
 // monitor retries on its own schedule, so each attempt should fail fast.
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import '../kafkajs-fixes.js';
 
 export const MONITOR_CONNECTION_TIMEOUT_MS = 3000;
 export const MONITOR_REQUEST_TIMEOUT_MS = 10_000;

@@ -6,6 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, KafkaConfig, SASLOptions } from 'kafkajs';
+import '../kafkajs-fixes.js';
 import type { z } from 'zod';
 import { COMMANDS, isCommandName } from './api.js';
 import type { AppName, CommandArgs, CommandName, CommandResult, ConnectionProfile, InstanceInfo, SessionEvent, SessionEventInput, StreamwatchApi } from './api.js';

@@ -5,6 +5,7 @@
 // where they were. Everything that touches tasks runs on one SerialQueue.
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
+import '../../kafkajs-fixes.js';
 import type { InputRecord } from '../records.js';
 import type { Topology } from '../topology/topology.js';
 import { streamsAssignor } from './assignor.js';

@@ -3,6 +3,7 @@
 // fences the others; otherwise the thread shares one plain producer.
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { KafkaConfig, LogEntry, Producer, TopicMessages, Transaction } from 'kafkajs';
+import '../../kafkajs-fixes.js';
 import type { StreamsEventInput, TxnPhase } from './telemetry.js';
 
 export interface TopicPartitionOffset {
