@@ -1,4 +1,4 @@
-// The console's journeys in the web shell (project `web`: Debian's Chromium on the web shell).
+// The console's journeys in the web shell (project `web`: a Chromium found by support/browser.ts).
 // The steps live in support/journeys.ts and run in Electron too (electron.spec.ts).
 import { test } from './support/fixtures.js';
 import { badBootstrapJourney, failoverJourney } from './support/journeys.js';

@@ -19,6 +19,8 @@ export function electronAvailability(): ElectronAvailability {
   const exists = 'path' in electron && existsSync(electron.path);
   const plan = planLaunch({ electron, electronExists: exists, platform: process.platform, env: process.env, forceWeb: false });
   if (plan.mode === 'web') return { ok: false, reason: plan.reason };
+  // The journeys do not download anything: npm start obtains the runtime on first start.
+  if (plan.mode === 'install') return { ok: false, reason: 'the Electron runtime is not installed yet (npm start obtains it on first start)' };
   try {
     accessSync(plan.electronPath, constants.X_OK);
   } catch {

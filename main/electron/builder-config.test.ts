@@ -11,6 +11,8 @@ interface BuilderConfig {
   appId?: string;
   productName?: string;
   asar?: boolean;
+  asarUnpack?: string[];
+  electronFuses?: Record<string, boolean>;
   extraMetadata?: { main?: string };
   files?: { filter?: string[] }[];
   linux?: { target?: unknown };
@@ -33,8 +35,18 @@ describe('electron-builder.yml', () => {
     expect(config.linux?.target).toEqual(['AppImage', 'deb']);
     expect(config.mac?.target).toEqual(['dmg']);
     expect(config.win?.target).toEqual(['nsis']);
+    // Plain JavaScript from the build only (main/packaged-app.test.ts starts that layout).
     const files = config.files?.flatMap((f) => f.filter ?? []) ?? [];
-    expect(files).toEqual(expect.arrayContaining(['dist/main/**', 'dist/renderer/**', 'core/**/*.ts', 'core/**/*.mjs']));
-    expect(config.asar).toBe(false);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/main/**', 'dist/renderer/**', '!**/*.map']));
+    expect(files.filter((f) => f.startsWith('core') || f.endsWith('.ts'))).toEqual([]);
+    expect(config.asar).toBe(true);
+    expect(config.asarUnpack).toEqual(['**/*.node']);
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
   });
 });
