@@ -19,6 +19,15 @@ afterAll(async () => {
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
+/** A build of dist/main of its own (same depth as dist/main) and an empty appData. */
+async function freshBuild(tag: string): Promise<{ outDir: string; appData: string }> {
+  const outDir = resolve(ROOT, 'dist', `main-${tag}-${process.pid}`);
+  const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+  cleanup.push(outDir, appData);
+  await buildMain({ outDir, quiet: true });
+  return { outDir, appData };
+}
+
 interface Report {
   what: string;
   [key: string]: unknown;
@@ -52,10 +61,7 @@ function runMain(mainJs: string, env: Record<string, string>, closeStdoutOn?: st
 
 describe('dist/main/main.js under a fake Electron', () => {
   it('opens the hardened window, serves commands on the one channel, refuses the rest, and quits cleanly', async () => {
-    const outDir = resolve(ROOT, 'dist', `main-e2e-${process.pid}`);
-    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
-    cleanup.push(outDir, appData);
-    await buildMain({ outDir, quiet: true });
+    const { outDir, appData } = await freshBuild('e2e');
     const userData = join(appData, 'Streamwatch');
 
     const { code, stdout, stderr, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, STREAMWATCH_STATE_DIR: '' });
@@ -97,10 +103,7 @@ describe('dist/main/main.js under a fake Electron', () => {
   }, 60_000);
 
   it('hands over to the running instance when the single-instance lock is taken', async () => {
-    const outDir = resolve(ROOT, 'dist', `main-e2e2-${process.pid}`);
-    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
-    cleanup.push(outDir, appData);
-    await buildMain({ outDir, quiet: true });
+    const { outDir, appData } = await freshBuild('e2e2');
     const { code, stdout, reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, SW_FAKE_SECOND_INSTANCE: '1' });
     expect(stdout).toContain('already running');
     expect(reports.filter((r) => r.what === 'window.created')).toEqual([]);
@@ -109,20 +112,15 @@ describe('dist/main/main.js under a fake Electron', () => {
   }, 60_000);
 
   it('takes $STREAMWATCH_STATE_DIR as userData, so a test or e2e run has its own lock and state', async () => {
-    const outDir = resolve(ROOT, 'dist', `main-e2e3-${process.pid}`);
-    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
+    const { outDir, appData } = await freshBuild('e2e3');
     const state = await mkdtemp(join(tmpdir(), 'sw-state-'));
-    cleanup.push(outDir, appData, state);
-    await buildMain({ outDir, quiet: true });
+    cleanup.push(state);
     const { reports } = await runMain(join(outDir, 'main.js'), { SW_FAKE_APPDATA: appData, STREAMWATCH_STATE_DIR: state, SW_FAKE_SECOND_INSTANCE: '1' });
     expect(reports.find((r) => r.what === 'app.requestSingleInstanceLock')).toMatchObject({ name: 'Streamwatch', userData: state });
   }, 60_000);
 
   it('exits 1 with the reason when the app cannot be loaded (a missing module), instead of lingering windowless', async () => {
-    const outDir = resolve(ROOT, 'dist', `main-e2e4-${process.pid}`);
-    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
-    cleanup.push(outDir, appData);
-    await buildMain({ outDir, quiet: true });
+    const { outDir, appData } = await freshBuild('e2e4');
     // What a packaged app missing a dependency looks like: the app bundle's import cannot resolve.
     const app = join(outDir, 'electron-app.js');
     await writeFile(app, `import 'streamwatch-no-such-package';\n${await readFile(app, 'utf8')}`);
@@ -134,10 +132,7 @@ describe('dist/main/main.js under a fake Electron', () => {
   }, 60_000);
 
   it('keeps running when its stdout breaks (npm start gone): no crash, a clean quit', async () => {
-    const outDir = resolve(ROOT, 'dist', `main-e2e5-${process.pid}`);
-    const appData = await mkdtemp(join(tmpdir(), 'sw-appdata-'));
-    cleanup.push(outDir, appData);
-    await buildMain({ outDir, quiet: true });
+    const { outDir, appData } = await freshBuild('e2e5');
     const reportFile = join(appData, 'reports.txt');
     // stdout closes at the window's ready line; the fake user then goes on (and everything it
     // reports is also written to stdout, which now fails with EPIPE).
