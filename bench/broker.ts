@@ -1,5 +1,6 @@
 // `npm run bench:broker [-- --quick]`: throughput and latency of the embedded broker against
-// raw-TCP baselines measured in the same run (figures are ratios because machines are noisy).
+// raw-TCP baselines measured in the same run (figures are ratios because machines are noisy),
+// then the record codecs' compression throughput against gzip (bench/compression.ts).
 // The broker runs in a child process with an on-disk data dir in os.tmpdir() (flush 'os');
 // librdkafka clients run as child processes, kafkajs runs here. Everything binds 127.0.0.1 on
 // ports picked at run time, everything started is stopped, every loop is bounded.
@@ -8,14 +9,24 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { downloadMBps, echoLatencyUs, uploadMBps } from './baselines.js';
+import { loadCodecs, measureCompression, printCompression } from './compression.js';
 import { ensureTopics, kafkajsFetch, kafkajsLatency, kafkajsProduce, makeKafka, type KafkajsErrors } from './kafkajs-bench.js';
 import { kcatAvailable, kcatFetch, kcatProduce, pythonFetch, pythonProduce, PYTHON, writeLinesFile } from './rdkafka.js';
 import { JsonChild, killRunning, KiB, MB, mbps, nowMs, type LatencySummary } from './util.js';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-if (args.help) {
-  console.log('usage: npm run bench:broker [-- --quick]   (--quick: 10x smaller counts, a smoke run)');
-  process.exit(0);
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean' }, only: { type: 'string' }, codecs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (args.help || (args.only !== undefined && args.only !== 'compression')) {
+  console.log(
+    [
+      'usage: npm run bench:broker [-- --quick] [--only compression] [--codecs PATH]',
+      '  --quick               10x smaller counts, shorter compression rounds: a smoke run',
+      '  --only compression    only the codecs\' compression throughput (no broker, no clients)',
+      '  --codecs PATH         measure another module exporting compress/decompress (e.g. an older checkout\'s compression.ts)',
+    ].join('\n'),
+  );
+  process.exit(args.help ? 0 : 2);
 }
 const quick = args.quick ?? false;
 const scale = quick ? 10 : 1;
@@ -447,11 +458,19 @@ async function main(): Promise<void> {
   );
   console.log(`librdkafka via ${PYTHON} confluent_kafka; the produce target applies to librdkafka ingest (kafkajs is bound by its own JS encoding).`);
   for (const n of notes) console.log(`note: ${n}`);
+  // After the broker and the baselines' servers have stopped: the codecs have the CPU to themselves.
+  if (!interrupted) await compressionSection();
   console.log(`total ${f1((nowMs() - tStart) / 1000)} s`);
 }
 
+async function compressionSection(): Promise<void> {
+  const { codecs, label } = await loadCodecs(args.codecs);
+  printCompression(measureCompression(codecs, { quick }), label);
+}
+
 try {
-  await main();
+  if (args.only === 'compression') await compressionSection();
+  else await main();
 } catch (e) {
   console.error(`benchmark failed: ${(e as Error).stack ?? e}`);
   process.exitCode = 1;

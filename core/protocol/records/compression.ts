@@ -1,10 +1,12 @@
 // Codec dispatch for batch payloads (everything after the 61-byte header). Kafka compresses the
-// concatenated records as one stream per batch; the header stays uncompressed.
+// concatenated records as one stream per batch; the header stays uncompressed. Every
+// decompressor refuses to produce more than maxOutput bytes and throws an Error on corrupt
+// input.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Compression } from './batch.js';
 import { lz4CompressFrame, lz4DecompressFrames } from './lz4.js';
 import { snappyCompressXerial, snappyDecompress } from './snappy.js';
-import { zstdDecompress, zstdStoreFrame } from './zstd.js';
+import { zstdCompress, zstdDecompress } from './zstd.js';
 
 /**
  * Upper bound on one batch's decompressed payload, against decompression bombs. A batch is at
@@ -34,7 +36,6 @@ export function decompress(codec: Compression, data: Uint8Array, maxOutput = DEF
   }
 }
 
-/** zstd output is a valid frame of stored blocks (see zstd.ts): no encoder is available. */
 export function compress(codec: Compression, data: Uint8Array): Buffer {
   switch (codec) {
     case 'none':
@@ -46,7 +47,7 @@ export function compress(codec: Compression, data: Uint8Array): Buffer {
     case 'lz4':
       return lz4CompressFrame(data);
     case 'zstd':
-      return zstdStoreFrame(data);
+      return zstdCompress(data);
     default:
       throw new Error(`unknown compression ${String(codec)}`);
   }
