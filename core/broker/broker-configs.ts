@@ -3,6 +3,7 @@
 // read-only: the embedded broker has no dynamic broker configs.
 import type { Broker, BrokerOptions } from './broker.js';
 import { DEFAULT_OPTIONS } from './broker.js';
+import type { BrokerNode } from './cluster.js';
 import type { ConfigType } from './topic-configs.js';
 
 /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
@@ -19,8 +20,8 @@ export interface BrokerConfigDef {
   readonly name: string;
   readonly type: ConfigType;
   readonly doc: string;
-  /** The value in effect on this broker. */
-  value(broker: Broker): string | null;
+  /** The value in effect on `node` of this broker. */
+  value(broker: Broker, node: BrokerNode): string | null;
   /** What the value is when nothing is configured. */
   defaultValue(): string | null;
   /** True when the broker was started with an explicit, non-default setting. */
@@ -47,7 +48,14 @@ function fromOption<K extends keyof BrokerOptions>(
 }
 
 export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
-  fromOption('broker.id', 'int', 'nodeId', String, 'the node id of this broker'),
+  {
+    name: 'broker.id',
+    type: 'int',
+    doc: 'the node id of this broker',
+    value: (_b, node) => String(node.nodeId),
+    defaultValue: () => String(DEFAULT_OPTIONS.nodeId),
+    isSet: (o) => o.nodeId !== DEFAULT_OPTIONS.nodeId || o.nodes > 1,
+  },
   fromOption('auto.create.topics.enable', 'boolean', 'autoCreateTopics', String, 'create unknown topics on Metadata requests'),
   fromOption('num.partitions', 'int', 'defaultPartitions', String, 'partitions of auto-created topics and of CreateTopics with -1'),
   fromOption('socket.request.max.bytes', 'int', 'socketRequestMaxBytes', String, 'largest request frame accepted'),
@@ -55,8 +63,8 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   {
     name: 'advertised.listeners',
     type: 'list',
-    doc: 'the address Metadata tells clients to dial',
-    value: (b) => `PLAINTEXT://${b.advertised.host}:${b.advertised.port}`,
+    doc: 'the addresses Metadata tells clients to dial, one per listener',
+    value: (_b, node) => node.listeners.map((l) => `${l.name}://${l.advertised.host}:${l.advertised.port}`).join(','),
     // Kafka's default is null: advertise the listener actually bound.
     defaultValue: () => null,
     isSet: (o) => o.advertisedHost !== undefined || o.advertisedPort !== undefined,

@@ -1,6 +1,8 @@
 // The embedded broker: options, shared state (topics, clients, clock, handler registry) and
-// the TCP server. `startBroker` is the one way to run it: from tests, the CLI and the console.
+// the TCP listeners of its nodes. `startBroker` is the one way to run it: from tests, the CLI
+// and the console.
 import { createServer, type Server, type Socket } from 'node:net';
+import { Cluster, type BrokerAddress, type BrokerNode, type Listener, type SecurityProtocol } from './cluster.js';
 import { Connection } from './connection.js';
 import type { BrokerEvent } from './events.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -14,12 +16,15 @@ import { TopicManager } from './topics.js';
 
 export interface BrokerOptions {
   host: string;
-  /** 0 picks a free port. */
+  /** 0 picks a free port (one per node); otherwise node i (0-based) listens on port + i. */
   port: number;
-  /** What Metadata tells clients to dial; defaults to the address actually bound. */
+  /** What Metadata tells clients to dial; defaults to the address actually bound (node i: advertisedPort + i). */
   advertisedHost?: string;
   advertisedPort?: number;
+  /** The first node's id; the others follow (nodeId + 1, …). */
   nodeId: number;
+  /** Nodes served by this process over the one shared state (see cluster.ts). */
+  nodes: number;
   /** Directory for logs and the topic catalogue; null keeps everything in memory. */
   dataDir: string | null;
   autoCreateTopics: boolean;
@@ -46,6 +51,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   host: '127.0.0.1',
   port: 9092,
   nodeId: 1,
+  nodes: 1,
   dataDir: null,
   autoCreateTopics: true,
   defaultPartitions: 1,
@@ -61,10 +67,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   logger: () => {},
 };
 
-export interface BrokerAddress {
-  host: string;
-  port: number;
-}
+export type { BrokerAddress } from './cluster.js';
 
 export interface ClientSnapshot {
   id: number;
@@ -109,10 +112,18 @@ export class Broker {
   private listeners = new Set<(e: BrokerEvent) => void>();
   private connections = new Set<Connection>();
   private nextConnectionId = 1;
-  advertised: BrokerAddress;
+  readonly cluster: Cluster;
 
   constructor(readonly options: BrokerOptions) {
     this.registry = new Map(HANDLERS.map((h) => [h.apiKey, h]));
+    // The transaction log has as many partitions as the offsets topic (see TransactionCoordinator).
+    this.cluster = new Cluster(
+      options.nodeId,
+      options.nodes,
+      options.offsetsTopicPartitions,
+      options.offsetsTopicPartitions,
+      (topic, partition) => this.topics.get(topic)?.leaders?.[partition],
+    );
     this.topics = new TopicManager({ dataDir: options.dataDir, flush: options.flush, now: () => this.now() });
     this.producerIds = new ProducerIdManager(options.dataDir);
     this.offsets = new OffsetStore(this.topics, options.offsetsTopicPartitions, () => this.now());
@@ -143,7 +154,6 @@ export class Broker {
       if (e.type === 'group.rebalance.completed') this.persistGroupMetadata(e.groupId);
     });
     this.transactions.open();
-    this.advertised = { host: options.advertisedHost ?? options.host, port: options.advertisedPort ?? options.port };
   }
 
   now(): number {
@@ -193,9 +203,10 @@ export class Broker {
     this.options.logger(level, message);
   }
 
-  accept(socket: Socket): void {
+  accept(socket: Socket, listener: Listener): void {
+    const node = this.cluster.node(listener.nodeId)!;
     this.stats.connections++;
-    this.connections.add(new Connection(socket, this, this.nextConnectionId++));
+    this.connections.add(new Connection(socket, this, this.nextConnectionId++, node, listener));
   }
 
   connectionClosed(c: Connection): void {
@@ -231,48 +242,115 @@ export class Broker {
 }
 
 export interface RunningBroker {
+  /** Node 1's plaintext listener, as bound. */
   readonly address: BrokerAddress;
-  /** "host:port", ready for a client's bootstrap list. */
+  /** "host:port" of node 1, ready for a client's bootstrap list. */
   readonly bootstrap: string;
+  /** Every node's plaintext listener, as bound. */
+  readonly nodes: readonly { nodeId: number; host: string; port: number }[];
+  /** Every node's advertised plaintext "host:port". */
+  readonly bootstrapServers: readonly string[];
   readonly broker: Broker;
   close(): Promise<void>;
 }
 
+/** A kind of listener every node gets: its name, protocol, and the options that place it. */
+interface ListenerSpec {
+  name: string;
+  securityProtocol: SecurityProtocol;
+  /** 0 = a free port per node; otherwise node i binds port + i. */
+  port: number;
+  /** Which option chose the port, for the "already in use" message. */
+  portFlag: string;
+  advertisedHost?: string | undefined;
+  advertisedPort?: number | undefined;
+}
+
+const PLAINTEXT = 'PLAINTEXT';
+
+function listenerSpecs(o: BrokerOptions): ListenerSpec[] {
+  return [
+    { name: PLAINTEXT, securityProtocol: 'PLAINTEXT', port: o.port, portFlag: '--port', advertisedHost: o.advertisedHost, advertisedPort: o.advertisedPort },
+  ];
+}
+
+function listen(server: Server, host: string, port: number, portFlag: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use; choose another with ${portFlag}`) : e),
+    );
+    server.listen(port, host, () => {
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : port);
+    });
+  });
+}
+
+/** Binds one listener of `node` (the `index`-th node) and adds it to the node. */
+async function bindListener(broker: Broker, spec: ListenerSpec, node: BrokerNode, index: number, servers: Server[]): Promise<void> {
+  const host = broker.options.host;
+  const port = spec.port === 0 ? 0 : spec.port + index;
+  if (port > 65535) throw new Error(`node ${node.nodeId} would need port ${port}; choose a lower ${spec.portFlag}`);
+  let listener: Listener | null = null;
+  const server = createServer((s) => (listener ? broker.accept(s, listener) : s.destroy()));
+  servers.push(server);
+  const boundPort = await listen(server, host, port, spec.portFlag);
+  listener = {
+    name: spec.name,
+    securityProtocol: spec.securityProtocol,
+    nodeId: node.nodeId,
+    bound: { host, port: boundPort },
+    advertised: { host: spec.advertisedHost ?? host, port: spec.advertisedPort === undefined ? boundPort : spec.advertisedPort + index },
+  };
+  node.listeners.push(listener);
+  const { advertised } = listener;
+  broker.log('info', `node ${node.nodeId}: ${spec.name} listening on ${host}:${boundPort}, advertised as ${advertised.host}:${advertised.port}`);
+}
+
 export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
   const options: BrokerOptions = { ...DEFAULT_OPTIONS, ...opts };
+  if (!Number.isInteger(options.nodes) || options.nodes < 1) throw new Error(`nodes must be a positive integer, not ${options.nodes}`);
   const broker = new Broker(options);
-  const server: Server = createServer((s) => broker.accept(s));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
+  const servers: Server[] = [];
+  let retention: NodeJS.Timeout | null = null;
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      if (retention) clearInterval(retention);
+      let open = servers.length;
+      const closed = () => {
+        if (--open <= 0) resolve();
+      };
+      // A server that never finished listening reports an error here; it is closed all the same.
+      for (const server of servers) server.close(closed);
+      if (servers.length === 0) resolve();
+      broker.closeConnections();
+      broker.groups.close();
+      broker.transactions.close();
       broker.topics.close();
-      reject(
-        e.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} on ${options.host} is already in use; choose another with --port`)
-          : e,
-      );
     });
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : options.port;
-  broker.advertised = { host: options.advertisedHost ?? options.host, port: options.advertisedPort ?? port };
-  const retention = setInterval(() => broker.topics.enforceRetention(), options.retentionCheckIntervalMs);
+  try {
+    for (const [index, nodeId] of broker.cluster.nodeIds.entries()) {
+      const node: BrokerNode = { nodeId, listeners: [] };
+      broker.cluster.nodes.push(node);
+      for (const spec of listenerSpecs(options)) await bindListener(broker, spec, node, index, servers);
+    }
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+  retention = setInterval(() => broker.topics.enforceRetention(), options.retentionCheckIntervalMs);
   retention.unref();
-  broker.log('info', `listening on ${options.host}:${port}, advertised as ${broker.advertised.host}:${broker.advertised.port}`);
+  const plaintext = broker.cluster.nodes.map((n) => n.listeners.find((l) => l.name === PLAINTEXT)!);
+  const first = plaintext[0]!;
   let closing: Promise<void> | null = null;
   return {
-    address: { host: options.host, port },
-    bootstrap: `${broker.advertised.host}:${broker.advertised.port}`,
+    address: first.bound,
+    bootstrap: `${first.advertised.host}:${first.advertised.port}`,
+    nodes: plaintext.map((l) => ({ nodeId: l.nodeId, ...l.bound })),
+    bootstrapServers: plaintext.map((l) => `${l.advertised.host}:${l.advertised.port}`),
     broker,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        clearInterval(retention);
-        server.close(() => resolve());
-        broker.closeConnections();
-        broker.groups.close();
-        broker.transactions.close();
-        broker.topics.close();
-      });
+      closing ??= shutdown();
       return closing;
     },
   };

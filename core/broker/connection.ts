@@ -8,6 +8,7 @@ import { ProtocolError, Reader, Writer } from '../protocol/primitives.js';
 import { ApiKey, API_SCHEMAS, apiName } from '../protocol/apis.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { Broker } from './broker.js';
+import type { BrokerNode, Listener } from './cluster.js';
 import { NO_RESPONSE, type ClientInfo, type HandlerResult } from './handler.js';
 
 interface Slot {
@@ -26,6 +27,9 @@ export class Connection {
     private socket: Socket,
     private broker: Broker,
     id: number,
+    /** The node and listener this client reached; every request's context carries them. */
+    readonly node: BrokerNode,
+    readonly listener: Listener,
   ) {
     this.info = { id, remote: `${socket.remoteAddress}:${socket.remotePort}`, connectedAt: broker.now() };
     socket.setNoDelay(true);
@@ -112,7 +116,7 @@ export class Connection {
     }
     const slot: Slot = { done: false, out: null };
     this.queue.push(slot);
-    const ctx = { broker: this.broker, header, client: this.info };
+    const ctx = { broker: this.broker, header, client: this.info, node: this.node, listener: this.listener };
     let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     try {
       result = handler.handle(request, ctx);

@@ -3,6 +3,7 @@
 // handlers is the single source of the ApiVersions answer.
 import type { RequestHeader } from '../protocol/headers.js';
 import type { Broker } from './broker.js';
+import type { BrokerNode, Listener } from './cluster.js';
 
 export const NO_RESPONSE = Symbol('no response');
 
@@ -16,6 +17,27 @@ export interface RequestContext {
   readonly broker: Broker;
   readonly header: RequestHeader;
   readonly client: ClientInfo;
+  /** The node the client reached, and the listener it came in through. */
+  readonly node: BrokerNode;
+  readonly listener: Listener;
+}
+
+/** Kafka's NOT_LEADER_OR_FOLLOWER test: does the node this request reached lead the partition? */
+export function leadsHere(ctx: RequestContext, topic: string, partition: number): boolean {
+  return ctx.broker.cluster.leaderOf(topic, partition) === ctx.node.nodeId;
+}
+
+/**
+ * Kafka's NOT_COORDINATOR test for a group. An empty group id is left to the handler, which
+ * answers INVALID_GROUP_ID first, as Kafka's GroupCoordinatorService does.
+ */
+export function coordinatesGroupHere(ctx: RequestContext, groupId: string): boolean {
+  return groupId === '' || ctx.broker.cluster.groupCoordinator(groupId) === ctx.node.nodeId;
+}
+
+/** The same for a transactional id (an empty one is INVALID_REQUEST, answered by the handler). */
+export function coordinatesTransactionHere(ctx: RequestContext, transactionalId: string): boolean {
+  return transactionalId === '' || ctx.broker.cluster.transactionCoordinator(transactionalId) === ctx.node.nodeId;
 }
 
 export type HandlerResult<Res> = Res | typeof NO_RESPONSE;

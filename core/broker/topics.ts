@@ -1,4 +1,4 @@
-// Topics and partitions of the single node: creation, deletion, partition growth, config
+// Topics and partitions (one store, shared by every node): creation, deletion, partition growth, config
 // overrides, and the persisted catalogue (meta.json) that lets them survive a restart.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +27,11 @@ export interface TopicMeta {
   partitions: number;
   /** Explicit overrides only; defaults come from the config table. */
   configs: Record<string, string>;
+  /**
+   * Leaders named by a manual replica assignment (CreateTopics / CreatePartitions), by partition;
+   * a partition without one is placed by the cluster (cluster.ts).
+   */
+  leaders?: (number | null)[];
 }
 
 export type ProducedBatchResult =
@@ -229,9 +234,10 @@ export class TopicManager {
     if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
   }
 
-  create(name: string, partitions: number, configs: Record<string, string> = {}, internal = false): TopicMeta {
+  create(name: string, partitions: number, configs: Record<string, string> = {}, internal = false, leaders?: number[]): TopicMeta {
     this.checkCreate(name, partitions, configs);
     const meta: TopicMeta = { name, id: randomBytes(16).toString('base64url'), internal, partitions, configs: { ...configs } };
+    if (leaders) meta.leaders = [...leaders];
     this.topics.set(name, { meta, partitions: this.openPartitions(meta, 0, partitions) });
     this.save();
     return meta;
@@ -263,9 +269,14 @@ export class TopicManager {
     if (count > MAX_PARTITIONS) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `At most ${MAX_PARTITIONS} partitions per topic here.`);
   }
 
-  addPartitions(name: string, count: number): void {
+  /** Grows the topic to `count` partitions; `leaders` names the new partitions' leaders (manual assignment). */
+  addPartitions(name: string, count: number, leaders?: number[]): void {
     this.checkAddPartitions(name, count);
     const t = this.topics.get(name)!;
+    if (leaders) {
+      const all = Array.from({ length: t.meta.partitions }, (_, i) => t.meta.leaders?.[i] ?? null);
+      t.meta.leaders = [...all, ...leaders];
+    }
     t.partitions.push(...this.openPartitions(t.meta, t.meta.partitions, count));
     t.meta.partitions = count;
     this.save();

@@ -48,8 +48,8 @@ export function offsetToCommit(
   };
 }
 
-/** Java's String.hashCode over UTF-16 code units, as Kafka uses to place a group. */
-function javaStringHash(s: string): number {
+/** Java's String.hashCode over UTF-16 code units, as Kafka uses to place a group (and we a topic's first leader). */
+export function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;

@@ -1,6 +1,7 @@
 // Produce (0) v3-7: magic-2 record batches only (v3 is the first that carries them). Batches
 // are validated (framing, magic, CRC, record walk), stored as received with offsets assigned
-// by rewriting baseOffset. acks=0 gets no response at all, as Kafka does.
+// by rewriting baseOffset. acks=0 gets no response at all, as Kafka does. A partition this node
+// does not lead is NOT_LEADER_OR_FOLLOWER (v3-7 predate KIP-951's leader hints).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { isControl, isTransactional, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
 import type {
@@ -9,12 +10,11 @@ import type {
   ProduceResponseInput,
   ProduceResponsePartitionProduceResponseInput,
 } from '../../protocol/schema/generated/index.js';
-import type { Broker } from '../broker.js';
-import { defineHandler, NO_RESPONSE } from '../handler.js';
+import { defineHandler, leadsHere, NO_RESPONSE, type RequestContext } from '../handler.js';
 import { effectiveConfig } from '../topic-configs.js';
 
 function produceToPartition(
-  broker: Broker,
+  ctx: RequestContext,
   transactionalId: string | null,
   topic: string,
   p: ProduceRequestPartitionProduceData,
@@ -27,8 +27,10 @@ function produceToPartition(
     logStartOffset: -1,
     errorMessage,
   });
+  const { broker } = ctx;
   const partition = broker.topics.partition(topic, p.index);
   if (!partition) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!leadsHere(ctx, topic, p.index)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   if (!p.records || p.records.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'Produce request carries no record batch');
   const split = splitRecordBatches(p.records);
   if (!split.ok) {
@@ -75,13 +77,13 @@ export const produce = defineHandler<ProduceRequest, ProduceResponseInput>({
   apiKey: 0,
   minVersion: 3,
   maxVersion: 7,
-  handle(req, { broker }) {
+  handle(req, ctx) {
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const responses = req.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p) =>
         validAcks
-          ? produceToPartition(broker, req.transactionalId, t.name, p)
+          ? produceToPartition(ctx, req.transactionalId, t.name, p)
           : { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
       ),
     }));

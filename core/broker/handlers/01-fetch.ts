@@ -3,14 +3,14 @@
 // up to the high watermark, or the last stable offset for read_committed. When fewer than
 // minBytes are ready it parks until an append or maxWaitMs, as Kafka's purgatory does.
 // Fetch sessions (v7+) are declined: session id 0 tells the client to send full requests.
+// A partition this node does not lead is NOT_LEADER_OR_FOLLOWER (v4-11 predate KIP-951's hints).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
   FetchResponseInput,
   FetchResponsePartitionDataInput,
 } from '../../protocol/schema/generated/index.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, leadsHere, type RequestContext } from '../handler.js';
 import type { Partition } from '../topics.js';
 
 const READ_COMMITTED = 1;
@@ -22,7 +22,8 @@ interface ReadResult {
   partitions: Partition[];
 }
 
-function readOnce(broker: Broker, req: FetchRequest, version: number): ReadResult {
+function readOnce(ctx: RequestContext, req: FetchRequest, version: number): ReadResult {
+  const { broker } = ctx;
   let remaining = version >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let bytes = 0;
   let hasError = false;
@@ -40,9 +41,9 @@ function readOnce(broker: Broker, req: FetchRequest, version: number): ReadResul
         abortedTransactions: null,
         records: [] as Buffer[],
       };
-      if (!partition) {
+      if (!partition || !leadsHere(ctx, t.topic, p.partition)) {
         hasError = true;
-        return { ...empty, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        return { ...empty, errorCode: partition ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
       }
       partitions.push(partition);
       const hw = partition.highWatermark;
@@ -97,14 +98,15 @@ export const fetch = defineHandler<FetchRequest, FetchResponseInput>({
   apiKey: 1,
   minVersion: 4,
   maxVersion: 11,
-  async handle(req, { broker, header }) {
+  async handle(req, ctx) {
+    const { broker, header } = ctx;
     if (header.apiVersion >= 7 && req.sessionId !== 0 && req.sessionEpoch > 0) {
       // We never hand out sessions, so an incremental fetch names one we do not know.
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const deadline = broker.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const r = readOnce(broker, req, header.apiVersion);
+      const r = readOnce(ctx, req, header.apiVersion);
       const left = deadline - broker.now();
       if (r.bytes >= req.minBytes || r.hasError || left <= 0 || r.partitions.length === 0) return r.response;
       await waitForData(r.partitions, left);

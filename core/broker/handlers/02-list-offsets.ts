@@ -1,9 +1,10 @@
 // ListOffsets (2) v0-3. -1 = latest (the LSO for read_committed from v2, else the high
 // watermark), -2 = earliest (log start offset), otherwise the earliest record whose timestamp
 // is >= the target (record granularity), or -1 when there is none. v0 answers with an array.
+// A partition this node does not lead is NOT_LEADER_OR_FOLLOWER.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponseInput } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, leadsHere } from '../handler.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -13,7 +14,8 @@ export const listOffsets = defineHandler<ListOffsetsRequest, ListOffsetsResponse
   apiKey: 2,
   minVersion: 0,
   maxVersion: 3,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
     const v = header.apiVersion;
     return {
       throttleTimeMs: 0,
@@ -21,8 +23,9 @@ export const listOffsets = defineHandler<ListOffsetsRequest, ListOffsetsResponse
         name: t.name,
         partitions: t.partitions.map((p) => {
           const partition = broker.topics.partition(t.name, p.partitionIndex);
-          if (!partition) {
-            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, oldStyleOffsets: [] };
+          if (!partition || !leadsHere(ctx, t.name, p.partitionIndex)) {
+            const errorCode = partition ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            return { partitionIndex: p.partitionIndex, errorCode, timestamp: -1, offset: -1, oldStyleOffsets: [] };
           }
           let offset: number;
           let timestamp = -1;

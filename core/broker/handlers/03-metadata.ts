@@ -1,6 +1,8 @@
-// Metadata (3) v0-6 (kafkajs uses 6, librdkafka 4, kafka-python 0/1/5). This node is every
-// partition's leader and the controller. Unknown topics are created when auto-creation is on
-// and the request allows it (v4+ field), as Kafka's auto.create.topics.enable does.
+// Metadata (3) v0-6 (kafkajs uses 6, librdkafka 4, kafka-python 0/1/5). Lists every node at its
+// address on the listener the request came in through (Kafka's rule for advertised listeners),
+// a controller, and each partition's leader (replicas = ISR = [leader]: no replication). Unknown
+// topics are created when auto-creation is on and the request allows it (v4+ field), as Kafka's
+// auto.create.topics.enable does.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   MetadataRequest,
@@ -8,26 +10,28 @@ import type {
   MetadataResponseMetadataResponseTopicInput,
 } from '../../protocol/schema/generated/index.js';
 import type { Broker } from '../broker.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type RequestContext } from '../handler.js';
 import { LEADER_EPOCH } from '../topics.js';
 
 function describeTopic(broker: Broker, name: string): MetadataResponseMetadataResponseTopicInput {
   const meta = broker.topics.get(name)!;
-  const id = broker.options.nodeId;
   return {
     errorCode: 0,
     name,
     topicId: meta.id,
     isInternal: meta.internal,
-    partitions: broker.topics.partitions(name).map((p) => ({
-      errorCode: 0,
-      partitionIndex: p.index,
-      leaderId: id,
-      leaderEpoch: LEADER_EPOCH,
-      replicaNodes: [id],
-      isrNodes: [id],
-      offlineReplicas: [],
-    })),
+    partitions: broker.topics.partitions(name).map((p) => {
+      const leader = broker.cluster.leaderOf(name, p.index);
+      return {
+        errorCode: 0,
+        partitionIndex: p.index,
+        leaderId: leader,
+        leaderEpoch: LEADER_EPOCH,
+        replicaNodes: [leader],
+        isrNodes: [leader],
+        offlineReplicas: [],
+      };
+    }),
   };
 }
 
@@ -35,7 +39,8 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponseInput>({
   apiKey: 3,
   minVersion: 0,
   maxVersion: 6,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
     const all = req.topics === null || (header.apiVersion === 0 && req.topics.length === 0);
     const names = all ? broker.topics.list().map((t) => t.name) : req.topics!.map((t) => t.name ?? '');
     const autoCreate = broker.options.autoCreateTopics && (header.apiVersion < 4 || req.allowAutoTopicCreation);
@@ -52,13 +57,20 @@ export const metadata = defineHandler<MetadataRequest, MetadataResponseInput>({
       }
       return describeTopic(broker, name);
     });
-    const { host, port } = broker.advertised;
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.options.nodeId, host, port, rack: null }],
+      brokers: brokersOn(ctx),
       clusterId: broker.topics.clusterId,
-      controllerId: broker.options.nodeId,
+      controllerId: broker.cluster.controllerId,
       topics,
     };
   },
 });
+
+/** Every node that has a listener of the name the client came in through, at that listener's address. */
+function brokersOn(ctx: RequestContext) {
+  return ctx.broker.cluster.nodes.flatMap((n) => {
+    const at = ctx.broker.cluster.endpoint(n.nodeId, ctx.listener.name);
+    return at ? [{ nodeId: n.nodeId, host: at.host, port: at.port, rack: null }] : [];
+  });
+}

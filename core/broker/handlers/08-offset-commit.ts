@@ -1,18 +1,20 @@
 // OffsetCommit (8) v2-7. Simple consumers and admin tools (generation -1, empty member id) may
 // commit to an Empty or unknown group; members must name the current generation. Commits are
 // accepted during PreparingRebalance (as Kafka does) and refused during CompletingRebalance.
+// On a node that does not coordinate the group: NOT_COORDINATOR for every partition.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
-import type { Broker } from '../broker.js';
 import { offsetToCommit } from '../groups/offset-store.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesGroupHere, defineHandler, type RequestContext } from '../handler.js';
 
 const MAX_METADATA = 4096;
 
-function groupError(broker: Broker, req: OffsetCommitRequest): number {
+function groupError(ctx: RequestContext, req: OffsetCommitRequest): number {
+  const { broker } = ctx;
   const g = broker.groups.get(req.groupId);
   const generation = req.generationIdOrMemberEpoch;
   if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  if (!coordinatesGroupHere(ctx, req.groupId)) return ErrorCode.NOT_COORDINATOR;
   if (!g) return generation < 0 ? 0 : ErrorCode.ILLEGAL_GENERATION;
   if (g.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   if (generation < 0 && g.is('Empty')) return 0;
@@ -26,8 +28,9 @@ export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitRespo
   apiKey: 8,
   minVersion: 2,
   maxVersion: 7,
-  handle(req, { broker }) {
-    const denied = groupError(broker, req);
+  handle(req, ctx) {
+    const { broker } = ctx;
+    const denied = groupError(ctx, req);
     const now = broker.now();
     const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number }[] = [];
     const topics = req.topics.map((t) => ({

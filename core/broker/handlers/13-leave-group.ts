@@ -1,12 +1,16 @@
 // LeaveGroup (13) v0-3: one member (v0-2) or a batch of members with per-member errors (v3+).
+// On a node that does not coordinate the group: NOT_COORDINATOR at the top, no member results.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesGroupHere, defineHandler } from '../handler.js';
 
 export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
   apiKey: 13,
   minVersion: 0,
   maxVersion: 3,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
+    if (!coordinatesGroupHere(ctx, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_COORDINATOR, members: [] };
     const batch = header.apiVersion >= 3;
     const who = batch
       ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))

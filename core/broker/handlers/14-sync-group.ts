@@ -1,14 +1,19 @@
 // SyncGroup (14) v0-3: the leader hands in every member's assignment; everyone's response waits
-// for it. A follower arriving after the leader gets its assignment at once.
+// for it. A follower arriving after the leader gets its assignment at once. On a node that does
+// not coordinate the group: NOT_COORDINATOR.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { SyncGroupRequest, SyncGroupResponseInput } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesGroupHere, defineHandler } from '../handler.js';
 
 export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
   apiKey: 14,
   minVersion: 0,
   maxVersion: 3,
-  async handle(req, { broker }) {
-    const r = await broker.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments, {
+  async handle(req, ctx) {
+    if (!coordinatesGroupHere(ctx, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+    }
+    const r = await ctx.broker.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments, {
       type: req.protocolType,
       name: req.protocolName,
     });

@@ -1,5 +1,6 @@
-// CreateTopics (19) v0-4 (kafkajs 3, librdkafka 4, kafka-python 3). Single node: replication
-// factor -1 or 1, manual assignments only onto this node; validateOnly (v1+) checks without creating.
+// CreateTopics (19) v0-4 (kafkajs 3, librdkafka 4, kafka-python 3). Any node takes it (KRaft
+// brokers forward it to the controller). No replication: replication factor -1 or 1, and a manual
+// assignment names one node per partition, its leader; validateOnly (v1+) checks without creating.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   CreateTopicsRequest,
@@ -12,10 +13,10 @@ import { defineHandler } from '../handler.js';
 import { topicNameProblem } from '../topics.js';
 
 /**
- * Checks one partition's replica list against the single node (Kafka's
- * validateManualPartitionAssignment). Shared with CreatePartitions.
+ * Checks one partition's replica list against the cluster's nodes (Kafka's
+ * validateManualPartitionAssignment) and returns its leader. Shared with CreatePartitions.
  */
-export function checkReplicaAssignment(brokerIds: readonly number[], nodeId: number): void {
+export function checkReplicaAssignment(brokerIds: readonly number[], nodeIds: readonly number[]): number {
   if (brokerIds.length === 0) {
     throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
   }
@@ -28,17 +29,24 @@ export function checkReplicaAssignment(brokerIds: readonly number[], nodeId: num
       );
     }
     seen.add(id);
-    if (id !== nodeId) {
+    if (!nodeIds.includes(id)) {
       throw new KafkaError(
         ErrorCode.INVALID_REPLICA_ASSIGNMENT,
         `The manual partition assignment includes broker ${id}, but no such broker is registered.`,
       );
     }
   }
+  if (brokerIds.length > 1) {
+    throw new KafkaError(
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      `The manual partition assignment names ${brokerIds.length} replicas, but the embedded broker keeps one per partition (no replication).`,
+    );
+  }
+  return brokerIds[0]!;
 }
 
-/** The partition count a request asks for, after the replication and assignment checks. */
-function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): number {
+/** The partition count a request asks for, and its manual leaders, after the replication and assignment checks. */
+function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): { partitions: number; leaders?: number[] } {
   if (t.assignments.length > 0) {
     if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
       throw new KafkaError(
@@ -47,6 +55,7 @@ function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): n
       );
     }
     const indices = new Set<number>();
+    const leaders: number[] = [];
     for (const a of t.assignments) {
       if (indices.has(a.partitionIndex)) {
         throw new KafkaError(
@@ -55,29 +64,36 @@ function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): n
         );
       }
       indices.add(a.partitionIndex);
-      checkReplicaAssignment(a.brokerIds, broker.options.nodeId);
+      leaders[a.partitionIndex] = checkReplicaAssignment(a.brokerIds, broker.cluster.nodeIds);
     }
     for (let i = 0; i < indices.size; i++) {
       if (!indices.has(i)) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
       }
     }
-    return indices.size;
+    return { partitions: indices.size, leaders };
   }
   if (t.replicationFactor === 0 || t.replicationFactor < -1) {
     throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
   }
+  const brokers = broker.cluster.nodeIds.length;
+  if (t.replicationFactor > brokers) {
+    throw new KafkaError(
+      ErrorCode.INVALID_REPLICATION_FACTOR,
+      `Replication factor: ${t.replicationFactor} larger than available brokers: ${brokers}.`,
+    );
+  }
   if (t.replicationFactor > 1) {
     throw new KafkaError(
       ErrorCode.INVALID_REPLICATION_FACTOR,
-      `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`,
+      `Replication factor: ${t.replicationFactor}: the embedded broker keeps one replica per partition (no replication).`,
     );
   }
-  return t.numPartitions === -1 ? broker.options.defaultPartitions : t.numPartitions;
+  return { partitions: t.numPartitions === -1 ? broker.options.defaultPartitions : t.numPartitions };
 }
 
 /** Validates one topic and returns what to create; throws the KafkaError Kafka would answer with. */
-function plan(broker: Broker, t: CreateTopicsRequestCreatableTopic): { partitions: number; configs: Record<string, string> } {
+function plan(broker: Broker, t: CreateTopicsRequestCreatableTopic): { partitions: number; leaders?: number[]; configs: Record<string, string> } {
   const bad = topicNameProblem(t.name);
   if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
   if (broker.topics.get(t.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
@@ -90,7 +106,7 @@ function plan(broker: Broker, t: CreateTopicsRequestCreatableTopic): { partition
       `Topic '${t.name}' collides with existing topics: ${colliding.map((m) => m.name).join(', ')}`,
     );
   }
-  const partitions = partitionCount(broker, t);
+  const { partitions, leaders } = partitionCount(broker, t);
   const nulls = t.configs.filter((c) => c.value === null).map((c) => c.name);
   if (nulls.length > 0) {
     throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
@@ -98,7 +114,7 @@ function plan(broker: Broker, t: CreateTopicsRequestCreatableTopic): { partition
   const configs: Record<string, string> = {};
   for (const c of t.configs) configs[c.name] = c.value!;
   broker.topics.checkCreate(t.name, partitions, configs);
-  return { partitions, configs };
+  return leaders ? { partitions, leaders, configs } : { partitions, configs };
 }
 
 export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
@@ -121,9 +137,9 @@ export const createTopics = defineHandler<CreateTopicsRequest, CreateTopicsRespo
         continue;
       }
       try {
-        const { partitions, configs } = plan(broker, t);
+        const { partitions, leaders, configs } = plan(broker, t);
         if (!validateOnly) {
-          broker.topics.create(t.name, partitions, configs);
+          broker.topics.create(t.name, partitions, configs, false, leaders);
           broker.log('info', `created topic ${t.name} with ${partitions} partition(s)`);
         }
         topics.push({ name: t.name, errorCode: 0, errorMessage: null });

@@ -1,6 +1,8 @@
 // AddPartitionsToTxn (24) v0-3: one transaction per request (v4+ batches are broker-to-broker).
+// On a node that does not coordinate the transactional id: NOT_COORDINATOR for every partition.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponseInput } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesTransactionHere, defineHandler } from '../handler.js';
 import { partitionKey } from '../transactions/transaction.js';
 import { forVersion } from './txn-errors.js';
 
@@ -8,9 +10,12 @@ export const addPartitionsToTxn = defineHandler<AddPartitionsToTxnRequest, AddPa
   apiKey: 24,
   minVersion: 0,
   maxVersion: 3,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
     const wanted = req.v3AndBelowTopics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
-    const codes = broker.transactions.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, wanted);
+    const codes = coordinatesTransactionHere(ctx, req.v3AndBelowTransactionalId)
+      ? broker.transactions.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, wanted)
+      : new Map(wanted.map((w) => [partitionKey(w.topic, w.partition), ErrorCode.NOT_COORDINATOR]));
     return {
       throttleTimeMs: 0,
       resultsByTopicV3AndBelow: req.v3AndBelowTopics.map((t) => ({

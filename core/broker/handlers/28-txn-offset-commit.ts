@@ -1,16 +1,27 @@
 // TxnOffsetCommit (28) v0-3 (v3 flexible, as librdkafka sends it): offsets held by the
-// transaction coordinator until the COMMIT, dropped on ABORT.
+// transaction coordinator until the COMMIT, dropped on ABORT. Sent to the group's coordinator
+// (as Kafka's producer does): any other node answers NOT_COORDINATOR for every partition.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
 import { offsetToCommit } from '../groups/offset-store.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesGroupHere, defineHandler } from '../handler.js';
 import { forVersion } from './txn-errors.js';
 
 export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInput>({
   apiKey: 28,
   minVersion: 0,
   maxVersion: 3,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
+    if (!coordinatesGroupHere(ctx, req.groupId)) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NOT_COORDINATOR })),
+        })),
+      };
+    }
     const now = broker.now();
     const unknown = (topic: string, p: number) => !broker.topics.partition(topic, p);
     const offsets = req.topics.flatMap((t) =>

@@ -1,5 +1,6 @@
 // DescribeConfigs (32) v0-2 (kafkajs 2, librdkafka 1, kafka-python 2). Topics (type 2): every
-// TOPIC_CONFIGS entry with override/default source and synonyms; broker (type 4): a read-only table.
+// TOPIC_CONFIGS entry with override/default source and synonyms; broker (type 4): a read-only table,
+// for the node the request reached only (Kafka's ConfigHelper: another id is INVALID_REQUEST).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   DescribeConfigsRequest,
@@ -10,7 +11,7 @@ import type {
 } from '../../protocol/schema/generated/index.js';
 import { BROKER_CONFIGS, ConfigSource } from '../broker-configs.js';
 import type { Broker } from '../broker.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type RequestContext } from '../handler.js';
 import { TOPIC_CONFIGS } from '../topic-configs.js';
 import { topicNameProblem } from '../topics.js';
 
@@ -63,17 +64,18 @@ function topicConfigs(broker: Broker, resource: DescribeConfigsRequestDescribeCo
   });
 }
 
-function brokerConfigs(broker: Broker, resource: DescribeConfigsRequestDescribeConfigsResource, o: Options): ConfigEntry[] {
+function brokerConfigs(ctx: RequestContext, resource: DescribeConfigsRequestDescribeConfigsResource, o: Options): ConfigEntry[] {
+  const { broker, node } = ctx;
   const name = resource.resourceName;
   // "" is the cluster-wide default resource: Kafka lists only dynamic defaults there, and there are none.
   if (name === '') return [];
   if (!/^-?\d+$/.test(name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`);
-  const id = broker.options.nodeId;
+  const id = node.nodeId;
   if (Number(name) !== id) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${name}`);
   }
   return BROKER_CONFIGS.filter((d) => wanted(resource, d.name)).map((d) => {
-    const value = d.value(broker);
+    const value = d.value(broker, node);
     const set = d.isSet(broker.options);
     const synonyms: Synonym[] = [];
     if (set) synonyms.push({ name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG });
@@ -88,14 +90,15 @@ export const describeConfigs = defineHandler<DescribeConfigsRequest, DescribeCon
   apiKey: 32,
   minVersion: 0,
   maxVersion: 2,
-  handle(req, { broker, header }) {
+  handle(req, ctx) {
+    const { broker, header } = ctx;
     const o: Options = { version: header.apiVersion, includeSynonyms: header.apiVersion >= 1 && req.includeSynonyms };
     const results = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       try {
         let configs: ConfigEntry[];
         if (r.resourceType === RESOURCE_TOPIC) configs = topicConfigs(broker, r, o);
-        else if (r.resourceType === RESOURCE_BROKER) configs = brokerConfigs(broker, r, o);
+        else if (r.resourceType === RESOURCE_BROKER) configs = brokerConfigs(ctx, r, o);
         else throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
         return { ...base, errorCode: 0, errorMessage: null, configs };
       } catch (e) {

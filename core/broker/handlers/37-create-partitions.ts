@@ -1,5 +1,6 @@
 // CreatePartitions (37) v0-1 (kafkajs 1, librdkafka 0, kafka-python 1). Grows a topic to `count`
-// partitions; never shrinks. Assignments, if given, need one entry per new partition, all on this node.
+// partitions; never shrinks. Assignments, if given, need one entry per new partition, each naming
+// one node of the cluster: the new partition's leader. Any node takes it (KRaft forwards it).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   CreatePartitionsRequest,
@@ -11,7 +12,8 @@ import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { checkReplicaAssignment } from './19-create-topics.js';
 
-function check(broker: Broker, t: CreatePartitionsRequestCreatePartitionsTopic): void {
+/** Validates one topic's growth; returns the new partitions' manual leaders, if assigned. */
+function check(broker: Broker, t: CreatePartitionsRequestCreatePartitionsTopic): number[] | undefined {
   const meta = broker.topics.get(t.name);
   if (!meta) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${t.name}' does not exist.`);
   if (t.count === meta.partitions) {
@@ -26,8 +28,9 @@ function check(broker: Broker, t: CreatePartitionsRequestCreatePartitionsTopic):
         `Attempted to add ${added} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`,
       );
     }
-    for (const a of t.assignments) checkReplicaAssignment(a.brokerIds, broker.options.nodeId);
+    return t.assignments.map((a) => checkReplicaAssignment(a.brokerIds, broker.cluster.nodeIds));
   }
+  return undefined;
 }
 
 export const createPartitions = defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInput>({
@@ -48,9 +51,9 @@ export const createPartitions = defineHandler<CreatePartitionsRequest, CreatePar
         continue;
       }
       try {
-        check(broker, t);
+        const leaders = check(broker, t);
         if (!req.validateOnly) {
-          broker.topics.addPartitions(t.name, t.count);
+          broker.topics.addPartitions(t.name, t.count, leaders);
           broker.log('info', `topic ${t.name} now has ${t.count} partition(s)`);
         }
         results.push({ name: t.name, errorCode: 0, errorMessage: null });

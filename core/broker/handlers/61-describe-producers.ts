@@ -3,14 +3,15 @@
 // with its epoch, the last sequence of its last batch (-1 if none is retained, e.g. right after an
 // epoch bump), the timestamp of its last batch or marker, the coordinator epoch of the last
 // transaction marker written for it here (-1 if none yet), and the first offset of its open
-// transaction on this partition (-1 if none).
+// transaction on this partition (-1 if none). A partition this node does not lead is
+// NOT_LEADER_OR_FOLLOWER (ReplicaManager.getPartitionOrError).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   DescribeProducersRequest,
   DescribeProducersResponseInput,
   DescribeProducersResponsePartitionResponseInput,
 } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, leadsHere } from '../handler.js';
 import { topicNameProblem, type Partition } from '../topics.js';
 
 function activeProducers(p: Partition): DescribeProducersResponsePartitionResponseInput {
@@ -33,7 +34,8 @@ export const describeProducers = defineHandler<DescribeProducersRequest, Describ
   apiKey: 61,
   minVersion: 0,
   maxVersion: 0,
-  handle(req, { broker }) {
+  handle(req, ctx) {
+    const { broker } = ctx;
     return {
       throttleTimeMs: 0,
       topics: req.topics.map(({ name, partitionIndexes }) => {
@@ -51,6 +53,7 @@ export const describeProducers = defineHandler<DescribeProducersRequest, Describ
             if (topicError) return { partitionIndex, ...topicError, activeProducers: [] };
             const p = broker.topics.partition(name, partitionIndex);
             if (!p) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, activeProducers: [] };
+            if (!leadsHere(ctx, name, partitionIndex)) return { partitionIndex, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, activeProducers: [] };
             return activeProducers(p);
           }),
         };

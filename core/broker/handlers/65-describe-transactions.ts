@@ -1,7 +1,8 @@
 // DescribeTransactions (65) v0, after Kafka's TransactionCoordinator.handleDescribeTransactions:
 // per transactional id its state name, timeout, producer id/epoch, the start time of its
 // current (or last) transaction, and the partitions of the open transaction grouped by topic.
-// Unknown ids, and ids being expired (Dead), are TRANSACTIONAL_ID_NOT_FOUND; '' is INVALID_REQUEST.
+// Unknown ids, and ids being expired (Dead), are TRANSACTIONAL_ID_NOT_FOUND; '' is INVALID_REQUEST;
+// an id this node does not coordinate is NOT_COORDINATOR (TransactionStateManager.getTransactionState).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   DescribeTransactionsRequest,
@@ -9,7 +10,7 @@ import type {
   DescribeTransactionsResponseTopicDataInput,
   DescribeTransactionsResponseTransactionStateInput,
 } from '../../protocol/schema/generated/index.js';
-import { defineHandler } from '../handler.js';
+import { coordinatesTransactionHere, defineHandler } from '../handler.js';
 import { parsePartitionKey, type TxnRecord } from '../transactions/transaction.js';
 
 /**
@@ -24,7 +25,8 @@ export const describeTransactions = defineHandler<DescribeTransactionsRequest, D
   apiKey: 65,
   minVersion: 0,
   maxVersion: 0,
-  handle(req, { broker }) {
+  handle(req, ctx) {
+    const { broker } = ctx;
     return {
       throttleTimeMs: 0,
       transactionStates: req.transactionalIds.map((id): DescribeTransactionsResponseTransactionStateInput => {
@@ -40,6 +42,7 @@ export const describeTransactions = defineHandler<DescribeTransactionsRequest, D
           topics: [],
         });
         if (id === '') return failed(ErrorCode.INVALID_REQUEST);
+        if (!coordinatesTransactionHere(ctx, id)) return failed(ErrorCode.NOT_COORDINATOR);
         const t = broker.transactions.get(id);
         if (!t || t.state === 'Dead') return failed(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
         const topics: DescribeTransactionsResponseTopicDataInput[] = [];

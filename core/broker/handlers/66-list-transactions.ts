@@ -4,6 +4,7 @@
 // durationFilter >= 0 only ids whose transaction start time is more than durationFilter ms ago.
 // Kafka applies that to txnStartTimestamp whatever the state, so an Empty id (start -1) always
 // passes and a completed one is measured from its last transaction's start; we do the same.
+// Each node lists only the ids it coordinates (those of the __transaction_state partitions it leads).
 import type { ListTransactionsRequest, ListTransactionsResponseInput } from '../../protocol/schema/generated/index.js';
 import { defineHandler } from '../handler.js';
 import { TXN_STATE_IDS, type TxnState } from '../transactions/transaction.js';
@@ -15,7 +16,7 @@ export const listTransactions = defineHandler<ListTransactionsRequest, ListTrans
   apiKey: 66,
   minVersion: 0,
   maxVersion: 1,
-  handle(req, { broker }) {
+  handle(req, { broker, node }) {
     const states = new Set(req.stateFilters.filter(isState));
     const unknownStateFilters = req.stateFilters.filter((s) => !isState(s));
     const producerIds = new Set(req.producerIdFilters);
@@ -30,6 +31,7 @@ export const listTransactions = defineHandler<ListTransactionsRequest, ListTrans
         .filter(
           (t) =>
             t.state !== 'Dead' &&
+            broker.cluster.transactionCoordinator(t.transactionalId) === node.nodeId &&
             (producerIds.size === 0 || producerIds.has(t.producerId)) &&
             (req.stateFilters.length === 0 || states.has(t.state)) &&
             (duration < 0 || now - txnStartTimeMs(t) > duration),
