@@ -140,12 +140,7 @@ export class BrokerConnection {
     const api = API_SCHEMAS.get(apiKey);
     if (!api) return Promise.reject(new Error(`no schema for API key ${apiKey}`));
     const correlationId = this.nextCorrelationId++;
-    const w = new Writer();
-    w.int32(0);
-    writeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: this.opts.clientId });
-    w.raw(encode(api.request, version, body));
-    const frame = w.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
+    const frame = requestFrame(apiKey, version, correlationId, this.opts.clientId, body);
     return new Promise<T>((resolve, reject) => {
       const ms = timeoutMs ?? this.opts.requestTimeoutMs;
       const entry: InFlight = { apiKey, version, resolve: resolve as (b: unknown) => void, reject, timer: null };
@@ -161,14 +156,7 @@ export class BrokerConnection {
   /** A request the broker does not answer (Produce with acks=0). */
   send(apiKey: number, version: number, body: unknown): void {
     if (this.closedWith) throw this.closedWith;
-    const api = API_SCHEMAS.get(apiKey)!;
-    const w = new Writer();
-    w.int32(0);
-    writeRequestHeader(w, { apiKey, apiVersion: version, correlationId: this.nextCorrelationId++, clientId: this.opts.clientId });
-    w.raw(encode(api.request, version, body));
-    const frame = w.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
-    this.socket.write(frame);
+    this.socket.write(requestFrame(apiKey, version, this.nextCorrelationId++, this.opts.clientId, body));
   }
 
   close(): void {
@@ -242,6 +230,19 @@ export class BrokerConnection {
     for (const fn of this.closeListeners) fn(e);
     this.closeListeners.clear();
   }
+}
+
+/** A whole request frame: size prefix, header, body. */
+export function requestFrame(apiKey: number, version: number, correlationId: number, clientId: string | null, body: unknown): Buffer {
+  const api = API_SCHEMAS.get(apiKey);
+  if (!api) throw new Error(`no schema for API key ${apiKey}`);
+  const w = new Writer();
+  w.int32(0);
+  writeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId });
+  w.raw(encode(api.request, version, body));
+  const frame = w.toBuffer();
+  frame.writeInt32BE(frame.length - 4, 0);
+  return frame;
 }
 
 function dial(endpoint: BrokerEndpoint, opts: ConnectionOptions): Promise<Socket> {

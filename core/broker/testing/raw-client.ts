@@ -1,23 +1,16 @@
-// A minimal raw Kafka client for tests: frame a request with our codec, send it on a socket,
-// read one response frame. Lets tests speak to the broker below any client library.
-import { connect, type Socket } from 'node:net';
-import { decode, encode } from '../../protocol/codec.js';
-import { readResponseHeader, writeRequestHeader } from '../../protocol/headers.js';
-import { Reader, Writer } from '../../protocol/primitives.js';
-import { API_SCHEMAS, ApiKey } from '../../protocol/apis.js';
+// Raw requests for the broker's tests, below any client library's conveniences: one request at
+// an exact version on a fresh core/client connection, and hand-built frames on a plain socket
+// (for what no client would send).
+import type { Socket } from 'node:net';
+import { BrokerConnection, requestFrame as clientRequestFrame } from '../../client/connection.js';
+import { ApiKey } from '../../protocol/apis.js';
 import { decodeRecordBatch, type KafkaRecord } from '../../protocol/records/index.js';
 import type { FetchResponse, FetchResponsePartitionData } from '../../protocol/schema/generated/index.js';
 import type { BrokerAddress } from '../broker.js';
 
 /** A whole request frame: size prefix, header, body. */
 export function requestFrame(apiKey: number, version: number, correlationId: number, body: unknown): Buffer {
-  const w = new Writer();
-  w.int32(0);
-  writeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: 'raw-client' });
-  w.raw(encode(API_SCHEMAS.get(apiKey)!.request, version, body));
-  const frame = w.toBuffer();
-  frame.writeInt32BE(frame.length - 4, 0);
-  return frame;
+  return clientRequestFrame(apiKey, version, correlationId, 'raw-client', body);
 }
 
 /** Writes `send` and resolves with the body of the first response frame (without size prefix). */
@@ -34,16 +27,13 @@ export function exchange(socket: Socket, send: Buffer): Promise<Buffer> {
   });
 }
 
+/** One request at exactly `version`, on a connection of its own. */
 export async function rawRequest<T>(address: BrokerAddress, apiKey: number, version: number, body: unknown): Promise<T> {
-  const socket = connect(address.port, address.host);
+  const conn = await BrokerConnection.open(address, { clientId: 'raw-client', connectionTimeoutMs: 5000, requestTimeoutMs: 30_000 });
   try {
-    const response = await exchange(socket, requestFrame(apiKey, version, 7, body));
-    const r = new Reader(response);
-    const correlationId = readResponseHeader(r, apiKey, version);
-    if (correlationId !== 7) throw new Error(`correlation id ${correlationId}, expected 7`);
-    return decode<T>(API_SCHEMAS.get(apiKey)!.response, version, r);
+    return await conn.requestAt<T>(apiKey, version, body);
   } finally {
-    socket.destroy();
+    conn.close();
   }
 }
 
