@@ -231,6 +231,22 @@ describe('Fetcher against the embedded broker', () => {
     expect([f.position(p0), f.position(p1)]).toEqual([2, 1]);
   });
 
+  it('reconnects after the connection is lost and goes on from its position', async () => {
+    const topic = 'reconnect';
+    await createTopic(topic);
+    const plain = await producer();
+    await plain.send({ topic, messages: [{ value: 'one' }] });
+    const { fetcher: f } = fetcher();
+    f.assign([{ topic, partition: 0, position: 0 }]);
+    expect(values((await pollUntil(f, (b) => values(b).length >= 1)).batches)).toEqual(['one']);
+    const connectionsBefore = broker.broker.stats.connections;
+    broker.broker.closeConnections(); // every client's, kafkajs's too: it reconnects on its own
+    await plain.send({ topic, messages: [{ value: 'two' }] });
+    const got = await pollUntil(f, (b, e) => values(b).length >= 1 || e.length > 0);
+    expect([values(got.batches), got.errors]).toEqual([['two'], []]);
+    expect(broker.broker.stats.connections).toBeGreaterThan(connectionsBefore);
+  });
+
   it('decodes gzip, snappy, lz4 and zstd batches, and trims a batch the position starts inside', async () => {
     const topic = 'compressed';
     await createTopic(topic);
@@ -274,36 +290,65 @@ describe('Fetcher against the embedded broker', () => {
 });
 
 describe('Fetcher on three nodes', () => {
-  it('sends each node fetches for the partitions it leads, and reads them all', async () => {
-    const broker = await startBroker({ port: 0, dataDir: null, nodes: 3 });
-    const kafka = new Kafka({ brokers: [...broker.bootstrapServers], clientId: 'fetcher-test-3', ...silent });
+  let broker: RunningBroker;
+  let kafka: Kafka;
+  const closers: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    broker = await startBroker({ port: 0, dataDir: null, nodes: 3 });
+    kafka = new Kafka({ brokers: [...broker.bootstrapServers], clientId: 'fetcher-test-3', ...silent });
+  });
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close()?.catch(() => {});
+    await broker?.close();
+  });
+
+  /** A topic with one record per partition, and a fetcher whose every Fetch is recorded. */
+  async function setUp(topic: string, partitions: number) {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: partitions }, (_, partition) => ({ partition, value: `p${partition}` })) });
+    await producer.disconnect();
     const client = new KafkaClient({ bootstrapServers: [broker.bootstrap], clientId: 'fetcher-test-3' });
     const sent: Array<{ node: number; partitions: readonly PartitionFetch[] }> = [];
-    const f = new Fetcher(client, { onFetch: (node, partitions) => sent.push({ node, partitions }) });
-    const producer = kafka.producer();
-    try {
-      const topic = 'spread';
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
-      await admin.disconnect();
-      await producer.connect();
-      await producer.send({ topic, messages: Array.from({ length: 6 }, (_, partition) => ({ partition, value: `p${partition}` })) });
-
-      f.assign(Array.from({ length: 6 }, (_, partition) => ({ topic, partition, position: 0 })));
-      const got = await pollUntil(f, (b) => values(b).length >= 6);
-      expect(values(got.batches).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
-
-      const leaderOf = (partition: number) => broker.broker.cluster.leaderOf(topic, partition);
-      expect(new Set([0, 1, 2, 3, 4, 5].map(leaderOf)).size).toBe(3);
-      const nodesAsked = new Set(sent.map((s) => s.node));
-      expect(nodesAsked.size).toBe(3);
-      for (const s of sent) for (const p of s.partitions) expect([p.partition, leaderOf(p.partition)]).toEqual([p.partition, s.node]);
-    } finally {
+    const f = new Fetcher(client, { onFetch: (node, ps) => sent.push({ node, partitions: ps }) });
+    closers.push(() => {
       f.close();
       client.close();
-      await producer.disconnect();
-      await broker.close();
-    }
+    });
+    return { client, fetcher: f, sent, leaderOf: (partition: number) => broker.broker.cluster.leaderOf(topic, partition) };
+  }
+
+  it('sends each node fetches for the partitions it leads, and reads them all', async () => {
+    const topic = 'spread';
+    const { fetcher: f, sent, leaderOf } = await setUp(topic, 6);
+    f.assign(Array.from({ length: 6 }, (_, partition) => ({ topic, partition, position: 0 })));
+    const got = await pollUntil(f, (b) => values(b).length >= 6);
+    expect(values(got.batches).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+
+    expect(new Set([0, 1, 2, 3, 4, 5].map(leaderOf)).size).toBe(3);
+    expect(new Set(sent.map((s) => s.node)).size).toBe(3);
+    for (const s of sent) for (const p of s.partitions) expect([p.partition, leaderOf(p.partition)]).toEqual([p.partition, s.node]);
+  });
+
+  it('after NOT_LEADER_OR_FOLLOWER from a node that does not lead, refreshes the metadata and fetches from the leader', async () => {
+    const topic = 'moved';
+    const { client, fetcher: f, sent, leaderOf } = await setUp(topic, 1);
+    await client.refreshMetadata([topic]);
+    const leader = leaderOf(0);
+    const wrong = broker.nodes.map((n) => n.nodeId).find((id) => id !== leader)!;
+    // As if the leader had moved since this client last looked.
+    client.metadata.topics.get(topic)!.partitions.get(0)!.leader = wrong;
+    f.assign([{ topic, partition: 0, position: 0 }]);
+    const got = await pollUntil(f, (b, e) => values(b).length >= 1 || e.length > 0);
+    expect(got.errors).toEqual([]);
+    expect(values(got.batches)).toEqual(['p0']);
+    expect(sent[0]!.node).toBe(wrong);
+    expect(sent.slice(1).map((s) => s.node)).toContain(leader);
+    expect(sent.findIndex((s) => s.node === leader)).toBeGreaterThan(0);
   });
 });

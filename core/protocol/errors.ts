@@ -10,6 +10,7 @@ const TABLE = [
   [5, 'LEADER_NOT_AVAILABLE', true],
   [6, 'NOT_LEADER_OR_FOLLOWER', true],
   [7, 'REQUEST_TIMED_OUT', true],
+  [9, 'REPLICA_NOT_AVAILABLE', true],
   [10, 'MESSAGE_TOO_LARGE', false],
   [12, 'OFFSET_METADATA_TOO_LARGE', false],
   [13, 'NETWORK_EXCEPTION', true],
@@ -76,6 +77,8 @@ const TABLE = [
   [91, 'RESOURCE_NOT_FOUND', false],
   [93, 'INVALID_UPDATE_VERSION', false],
   [97, 'TRANSACTIONAL_ID_NOT_FOUND', false],
+  [100, 'UNKNOWN_TOPIC_ID', true],
+  [103, 'INCONSISTENT_TOPIC_ID', true],
 ] as const;
 
 export type ErrorName = (typeof TABLE)[number][1];
