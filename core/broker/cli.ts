@@ -4,13 +4,17 @@ import { resolve } from 'node:path';
 import { startBroker, type BrokerOptions } from './broker.js';
 import type { FlushPolicy } from './log/index.js';
 
+/** A desktop bound: each node is a listener, and its leaders and coordinators spread over all. */
+const MAX_NODES = 16;
+
 const USAGE = `usage: npm run broker -- [options]
   --host HOST             address to bind (default 127.0.0.1)
-  --port PORT             port to listen on, 0 = any free port (default 9092)
+  --port PORT             port to listen on, 0 = any free port (default 9092); node i (from 0) uses PORT+i
+  --nodes N               nodes (brokers, ids 1..N) served over one shared state, 1..16 (default 1)
   --data-dir DIR          where logs and topic metadata live (default ./.data/broker)
   --in-memory             keep everything in memory (nothing survives a restart)
   --advertised-host HOST  host clients are told to dial (default: --host)
-  --advertised-port PORT  port clients are told to dial (default: the bound port)
+  --advertised-port PORT  port clients are told to dial (default: the bound port); node i: PORT+i
   --partitions N          partitions of auto-created topics (default 1)
   --no-auto-create        do not create topics on first use
   --flush os|always|MS    fsync policy: leave it to the OS, every write, or every MS ms (default os)
@@ -42,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
       options: {
         host: { type: 'string' },
         port: { type: 'string' },
+        nodes: { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
         'advertised-host': { type: 'string' },
@@ -62,11 +67,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   const partitions = values.partitions === undefined ? 1 : Number(values.partitions);
   if (!Number.isInteger(partitions) || partitions < 1) fail(`--partitions must be a positive integer`);
+  const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) fail(`--nodes must be an integer 1..${MAX_NODES}, not "${values.nodes}"`);
   const dataDir = values['in-memory'] ? null : resolve(values['data-dir'] ?? '.data/broker');
   const quiet = values.quiet ?? false;
   const opts: Partial<BrokerOptions> = {
     host: values.host ?? '127.0.0.1',
     port: parsePort('--port', values.port) ?? 9092,
+    nodes,
     dataDir,
     defaultPartitions: partitions,
     autoCreateTopics: !values['no-auto-create'],
@@ -90,6 +98,9 @@ export async function main(argv: string[]): Promise<void> {
     `Streamwatch embedded broker listening on ${running.bootstrap} ` +
       `(${dataDir ? `data in ${dataDir}` : 'in memory'}). Try: kcat -b ${running.bootstrap} -L`,
   );
+  for (const node of running.broker.cluster.nodes) {
+    for (const l of node.listeners) console.log(`  node ${node.nodeId}: ${l.name} on ${l.advertised.host}:${l.advertised.port}`);
+  }
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping the broker`);
     await running.close();
