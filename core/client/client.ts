@@ -230,14 +230,15 @@ export class KafkaClient {
   /**
    * Sends to the coordinator of `key`, finding it first and again whenever it moved
    * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, a lost connection), and retrying while it loads.
-   * `errorOf` picks the response's error code; other errors are the caller's.
+   * `errorOf` picks the response's error code; other errors are the caller's. `requestTimeoutMs`
+   * replaces the request timeout for requests the broker may hold (JoinGroup: the rebalance timeout).
    */
   coordinatorRequest<T>(
     type: CoordinatorType,
     key: string,
     apiKey: number,
     body: unknown | ((version: number) => unknown),
-    opts: { range?: VersionRange; errorOf?: (res: T) => number; timeoutMs?: number } = {},
+    opts: { range?: VersionRange; errorOf?: (res: T) => number; timeoutMs?: number; requestTimeoutMs?: number } = {},
   ): Promise<T> {
     return this.retrying(
       `${type} coordinator request`,
@@ -252,7 +253,7 @@ export class KafkaClient {
         }
         const version = conn.version(apiKey, opts.range);
         const res = await conn
-          .requestAt<T>(apiKey, version, typeof body === 'function' ? (body as (v: number) => unknown)(version) : body)
+          .requestAt<T>(apiKey, version, typeof body === 'function' ? (body as (v: number) => unknown)(version) : body, opts.requestTimeoutMs)
           .catch((e: unknown) => {
             if (e instanceof KafkaConnectionError) this.coordinatorMoved(type, key);
             throw e;

@@ -3,9 +3,9 @@
 // CompletingRebalance → Stable, with session and rebalance timeouts and the initial delay.
 // All state changes are synchronous between awaits: Node's event loop serializes them.
 import { randomUUID } from 'node:crypto';
+import { decodeAssignment, partitionsByTopic } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { EventSink, MemberLeaveReason } from '../events.js';
-import { decodeAssignment } from './consumer-protocol.js';
 import { Group, type GroupState, type JoinResult, type Member, type SyncResult } from './group.js';
 
 export interface GroupCoordinatorConfig {
@@ -130,8 +130,10 @@ export class GroupCoordinator {
   }
 
   /**
-   * KIP-345: a static member that restarts into a Stable group with the same protocols takes over
-   * its old identity and assignment under a new member id, with no rebalance. Null otherwise.
+   * KIP-345: a static member that restarts into a Stable group takes over its old identity and
+   * assignment under a new member id, with no rebalance — as long as the group's protocol stays
+   * the one selected (Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: the metadata may
+   * differ, e.g. a cooperative member that owns nothing yet). Null otherwise.
    */
   private replaceStaticMember(
     g: Group,
@@ -141,7 +143,11 @@ export class GroupCoordinator {
   ): JoinResult | null {
     const old = [...g.members.values()].find((m) => m.groupInstanceId === req.groupInstanceId);
     if (!old || !g.is('Stable')) return null;
-    if (!sameProtocols(req.protocols, old.protocols)) return null;
+    const oldProtocols = old.protocols;
+    old.protocols = req.protocols;
+    const keepsProtocol = g.selectProtocol() === g.protocolName;
+    old.protocols = oldProtocols;
+    if (!keepsProtocol) return null;
     old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
     old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
     if (old.sessionTimer) clearTimeout(old.sessionTimer);
@@ -152,18 +158,22 @@ export class GroupCoordinator {
       clientHost: client.host,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      protocols: req.protocols,
       awaitingJoin: null,
       awaitingSync: null,
       sessionTimer: null,
       joinedAt: this.now(),
     };
+    const wasLeader = g.leaderId === old.memberId;
     g.members.delete(old.memberId);
     g.members.set(memberId, m);
-    if (g.leaderId === old.memberId) g.leaderId = memberId;
+    if (wasLeader) g.leaderId = memberId;
     this.emit({ type: 'group.member.left', at: this.now(), groupId: g.groupId, memberId: old.memberId, reason: 'fenced' });
     this.memberJoined(g, m);
     this.touchSession(g, m);
-    return this.joinResult(g, m);
+    // Before JoinGroup v9 (skipAssignment) Kafka names the old leader id, so a returning leader
+    // syncs as a follower and gets its assignment back instead of assigning again.
+    return wasLeader ? { ...this.joinResult(g, m), leader: old.memberId, members: [] } : this.joinResult(g, m);
   }
 
   /** A static member rejoining with a new id replaces its old incarnation, which is fenced. */
@@ -335,7 +345,7 @@ export class GroupCoordinator {
 
   private rebalanceCompleted(g: Group): void {
     const assignment: Record<string, Record<string, number[]>> = {};
-    for (const m of g.members.values()) assignment[m.memberId] = decodeAssignment(m.assignment) ?? {};
+    for (const m of g.members.values()) assignment[m.memberId] = partitionsByTopic(decodeAssignment(m.assignment)?.partitions ?? []);
     this.emit({
       type: 'group.rebalance.completed',
       at: this.now(),

@@ -11,7 +11,7 @@ import { startBroker, type RunningBroker } from '../broker.js';
 import { waitFor } from '../testing/wait.js';
 import type { BrokerEvent } from '../events.js';
 import { exchange, requestFrame } from '../testing/raw-client.js';
-import { decodeAssignment } from './consumer-protocol.js';
+import { decodeAssignment, partitionsByTopic } from '../../protocol/consumer-protocol.js';
 
 
 describe('group coordinator with kafkajs consumers', () => {
@@ -99,7 +99,7 @@ describe('group coordinator with kafkajs consumers', () => {
       const d = b.broker.groups.describe(groupId);
       const owner = new Map<number, string>();
       for (const m of d.members) {
-        for (const p of decodeAssignment(m.assignment)?.[topic] ?? []) {
+        for (const p of partitionsByTopic(decodeAssignment(m.assignment)?.partitions ?? [])[topic] ?? []) {
           expect(owner.has(p)).toBe(false); // no partition owned twice
           owner.set(p, m.memberId);
         }
