@@ -84,8 +84,7 @@ export class GroupMember {
   private readonly stop = new AbortController();
   /** Wakes the join loop when a rejoin is requested. */
   private wake: (() => void) | null = null;
-  private joinLoop: Promise<void> | null = null;
-  private heartbeatLoop: Promise<void> | null = null;
+  private started = false;
   private stableWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private closing = false;
 
@@ -130,11 +129,12 @@ export class GroupMember {
 
   /** Starts joining; resolves at the first STABLE state (rejects if the member fails first). */
   start(): Promise<void> {
-    if (this.joinLoop) return this.whenStable();
-    this.joinLoop = this.runJoinLoop().catch((e: unknown) => {
+    if (this.started) return this.whenStable();
+    this.started = true;
+    void this.runJoinLoop().catch((e: unknown) => {
       this.failWith(e as Error);
     });
-    this.heartbeatLoop = this.runHeartbeatLoop();
+    void this.runHeartbeatLoop();
     return this.whenStable();
   }
 
@@ -240,7 +240,8 @@ export class GroupMember {
     this.membership.close();
     this.emit({ type: 'group.member.closed', leftGroup });
     this.rejectWaiters(new Error(`group member of ${this.config.groupId} closed`));
-    await this.heartbeatLoop;
+    // Not awaiting the loops: a heartbeat or JoinGroup in flight may wait behind a request the
+    // coordinator holds; both loops stop on their own once it is answered or the client closes.
   }
 
   // ------------------------------------------------------------------ the join loop
