@@ -12,6 +12,8 @@ import { TransactionCoordinator } from './transactions/coordinator.js';
 import type { Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import type { FlushPolicy } from './log/index.js';
+import { SASL_MECHANISMS, isSaslMechanism, saslUserStore, type SaslMechanism, type SaslUser } from '../protocol/sasl/index.js';
+import type { SaslConfig } from './sasl-authenticator.js';
 import { TopicManager } from './topics.js';
 
 export interface BrokerOptions {
@@ -40,6 +42,17 @@ export interface BrokerOptions {
   maxSessionTimeoutMs: number;
   /** Kafka's offsets.topic.num.partitions. */
   offsetsTopicPartitions: number;
+  /**
+   * A SASL_PLAINTEXT listener on every node besides the plaintext one: 0 = a free port per
+   * node, otherwise node i binds saslPort + i; null = none. Advertised at advertisedHost.
+   */
+  saslPort: number | null;
+  /** Kafka's sasl.enabled.mechanisms on that listener. */
+  saslMechanisms: readonly SaslMechanism[];
+  /** Its users: PLAIN checks these passwords, SCRAM credentials are derived from them at start. */
+  saslUsers: readonly SaslUser[];
+  /** Kafka's connection.failed.authentication.delay.ms: the failure answer and close wait this long. */
+  failedAuthenticationDelayMs: number;
   /** Kafka's transaction.max.timeout.ms. */
   transactionMaxTimeoutMs: number;
   /** How often open transactions are checked against their timeout (Kafka: 10 s). */
@@ -62,6 +75,10 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   minSessionTimeoutMs: 6000,
   maxSessionTimeoutMs: 1_800_000,
   offsetsTopicPartitions: 50,
+  saslPort: null,
+  saslMechanisms: SASL_MECHANISMS,
+  saslUsers: [],
+  failedAuthenticationDelayMs: 100,
   transactionMaxTimeoutMs: 900_000,
   transactionAbortCheckIntervalMs: 1000,
   logger: () => {},
@@ -113,9 +130,15 @@ export class Broker {
   private connections = new Set<Connection>();
   private nextConnectionId = 1;
   readonly cluster: Cluster;
+  /** The SASL listeners' mechanisms and users; null when there are none. */
+  readonly sasl: SaslConfig | null;
 
   constructor(readonly options: BrokerOptions) {
     this.registry = new Map(HANDLERS.map((h) => [h.apiKey, h]));
+    this.sasl =
+      options.saslPort === null
+        ? null
+        : { mechanisms: options.saslMechanisms, users: saslUserStore(options.saslUsers) };
     // The transaction log has as many partitions as the offsets topic (see TransactionCoordinator).
     this.cluster = new Cluster(
       options.nodeId,
@@ -250,6 +273,8 @@ export interface RunningBroker {
   readonly nodes: readonly { nodeId: number; host: string; port: number }[];
   /** Every node's advertised plaintext "host:port". */
   readonly bootstrapServers: readonly string[];
+  /** Every node's advertised SASL_PLAINTEXT "host:port"; empty without saslPort. */
+  readonly saslBootstrapServers: readonly string[];
   readonly broker: Broker;
   close(): Promise<void>;
 }
@@ -267,11 +292,23 @@ interface ListenerSpec {
 }
 
 const PLAINTEXT = 'PLAINTEXT';
+const SASL_PLAINTEXT = 'SASL_PLAINTEXT';
 
 function listenerSpecs(o: BrokerOptions): ListenerSpec[] {
-  return [
+  const specs: ListenerSpec[] = [
     { name: PLAINTEXT, securityProtocol: 'PLAINTEXT', port: o.port, portFlag: '--port', advertisedHost: o.advertisedHost, advertisedPort: o.advertisedPort },
   ];
+  if (o.saslPort !== null) {
+    specs.push({ name: SASL_PLAINTEXT, securityProtocol: 'SASL_PLAINTEXT', port: o.saslPort, portFlag: '--sasl-port', advertisedHost: o.advertisedHost });
+  }
+  return specs;
+}
+
+/** Every node's advertised "host:port" on the listener of this name. */
+function advertisedOn(broker: Broker, name: string): string[] {
+  return broker.cluster.nodes.flatMap((n) =>
+    n.listeners.filter((l) => l.name === name).map((l) => `${l.advertised.host}:${l.advertised.port}`),
+  );
 }
 
 function listen(server: Server, host: string, port: number, portFlag: string): Promise<number> {
@@ -310,6 +347,9 @@ async function bindListener(broker: Broker, spec: ListenerSpec, node: BrokerNode
 export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
   const options: BrokerOptions = { ...DEFAULT_OPTIONS, ...opts };
   if (!Number.isInteger(options.nodes) || options.nodes < 1) throw new Error(`nodes must be a positive integer, not ${options.nodes}`);
+  if (options.saslPort !== null && (options.saslMechanisms.length === 0 || !options.saslMechanisms.every(isSaslMechanism))) {
+    throw new Error(`SASL mechanisms must be some of ${SASL_MECHANISMS.join(', ')}, not "${options.saslMechanisms.join(',')}"`);
+  }
   const broker = new Broker(options);
   const servers: Server[] = [];
   let retention: NodeJS.Timeout | null = null;
@@ -347,7 +387,8 @@ export async function startBroker(opts: Partial<BrokerOptions> = {}): Promise<Ru
     address: first.bound,
     bootstrap: `${first.advertised.host}:${first.advertised.port}`,
     nodes: plaintext.map((l) => ({ nodeId: l.nodeId, ...l.bound })),
-    bootstrapServers: plaintext.map((l) => `${l.advertised.host}:${l.advertised.port}`),
+    bootstrapServers: advertisedOn(broker, PLAINTEXT),
+    saslBootstrapServers: advertisedOn(broker, SASL_PLAINTEXT),
     broker,
     close() {
       closing ??= shutdown();

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startBroker, type BrokerOptions } from './broker.js';
+import { SASL_MECHANISMS, isSaslMechanism, type SaslMechanism, type SaslUser } from '../protocol/sasl/index.js';
 import type { FlushPolicy } from './log/index.js';
 
 /** A desktop bound: each node is a listener, and its leaders and coordinators spread over all. */
@@ -18,6 +19,9 @@ const USAGE = `usage: npm run broker -- [options]
   --partitions N          partitions of auto-created topics (default 1)
   --no-auto-create        do not create topics on first use
   --flush os|always|MS    fsync policy: leave it to the OS, every write, or every MS ms (default os)
+  --sasl-port PORT        also a SASL_PLAINTEXT listener on every node, 0 = any free port; node i: PORT+i
+  --sasl-user NAME:PASSWORD  a user of the SASL listener (repeatable); SCRAM credentials are derived at start
+  --sasl-mechanisms LIST  mechanisms it enables (default ${SASL_MECHANISMS.join(',')})
   --quiet                 log only warnings and errors`;
 
 function fail(message: string): never {
@@ -38,6 +42,22 @@ function parsePort(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** NAME:PASSWORD; the password may itself hold colons. */
+function parseSaslUser(v: string): SaslUser {
+  const at = v.indexOf(':');
+  if (at <= 0) fail(`--sasl-user takes NAME:PASSWORD, not "${v}"`);
+  return { username: v.slice(0, at), password: v.slice(at + 1) };
+}
+
+function parseSaslMechanisms(v: string): SaslMechanism[] {
+  const names = v.split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
+  const unknown = names.filter((m) => !isSaslMechanism(m));
+  if (names.length === 0 || unknown.length > 0) {
+    fail(`--sasl-mechanisms takes some of ${SASL_MECHANISMS.join(',')}, not "${v}"`);
+  }
+  return names as SaslMechanism[];
+}
+
 export async function main(argv: string[]): Promise<void> {
   let values;
   try {
@@ -54,6 +74,9 @@ export async function main(argv: string[]): Promise<void> {
         partitions: { type: 'string' },
         'no-auto-create': { type: 'boolean' },
         flush: { type: 'string' },
+        'sasl-port': { type: 'string' },
+        'sasl-user': { type: 'string', multiple: true },
+        'sasl-mechanisms': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -84,6 +107,14 @@ export async function main(argv: string[]): Promise<void> {
       (level === 'info' ? console.log : console.error)(`[broker] ${level}: ${message}`);
     },
   };
+  const saslPort = parsePort('--sasl-port', values['sasl-port']);
+  if (saslPort !== undefined) {
+    opts.saslPort = saslPort;
+    opts.saslUsers = (values['sasl-user'] ?? []).map(parseSaslUser);
+    if (values['sasl-mechanisms'] !== undefined) opts.saslMechanisms = parseSaslMechanisms(values['sasl-mechanisms']);
+  } else if (values['sasl-user'] || values['sasl-mechanisms'] !== undefined) {
+    fail('--sasl-user and --sasl-mechanisms need --sasl-port');
+  }
   if (values['advertised-host']) opts.advertisedHost = values['advertised-host'];
   const ap = parsePort('--advertised-port', values['advertised-port']);
   if (ap !== undefined) opts.advertisedPort = ap;
@@ -100,6 +131,16 @@ export async function main(argv: string[]): Promise<void> {
   );
   for (const node of running.broker.cluster.nodes) {
     for (const l of node.listeners) console.log(`  node ${node.nodeId}: ${l.name} on ${l.advertised.host}:${l.advertised.port}`);
+  }
+  const sasl = running.saslBootstrapServers[0];
+  if (sasl) {
+    const { mechanisms } = running.broker.sasl!;
+    const users = opts.saslUsers!.map((u) => u.username);
+    console.log(
+      `SASL_PLAINTEXT listener on ${sasl} (${mechanisms.join(', ')}; users: ${users.join(', ') || 'none'}). ` +
+        `Try: kcat -b ${sasl} -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=${mechanisms.at(-1)} ` +
+        `-X sasl.username=${users[0] ?? 'NAME'} -X sasl.password=PASSWORD -L`,
+    );
   }
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping the broker`);

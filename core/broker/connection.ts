@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { Broker } from './broker.js';
 import type { BrokerNode, Listener } from './cluster.js';
 import { NO_RESPONSE, type ClientInfo, type HandlerResult } from './handler.js';
+import { SaslAuthenticator } from './sasl-authenticator.js';
 
 interface Slot {
   done: boolean;
@@ -21,7 +22,11 @@ export class Connection {
   private bufferedBytes = 0;
   private queue: Slot[] = [];
   private closed = false;
+  /** Set once authentication failed: the answer and the close wait for it (see failAuthentication). */
+  private failedAuthClose: NodeJS.Timeout | null = null;
   readonly info: ClientInfo;
+  /** On a SASL listener, the connection's authentication; null on a plaintext one. */
+  readonly sasl: SaslAuthenticator | null;
 
   constructor(
     private socket: Socket,
@@ -32,6 +37,7 @@ export class Connection {
     readonly listener: Listener,
   ) {
     this.info = { id, remote: `${socket.remoteAddress}:${socket.remotePort}`, connectedAt: broker.now() };
+    this.sasl = listener.securityProtocol === 'SASL_PLAINTEXT' ? new SaslAuthenticator(broker.sasl!) : null;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('drain', () => socket.resume());
@@ -46,6 +52,7 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.failedAuthClose) clearTimeout(this.failedAuthClose);
     if (reason) {
       this.broker.stats.rejected++;
       this.broker.log('warn', `closing connection ${this.info.remote}: ${reason}`);
@@ -90,6 +97,8 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     this.broker.stats.frames++;
+    if (this.failedAuthClose) return; // authentication failed: nothing more is read
+    if (this.sasl?.rawTokens) return this.onRawToken(frame);
     const peek = peekRequestHeader(frame);
     if (!peek) return this.close('request shorter than its header');
     const { apiKey, apiVersion, correlationId } = peek;
@@ -102,6 +111,10 @@ export class Connection {
           ? `${apiName(apiKey)} v${apiVersion} is not supported (${handler.minVersion}..${handler.maxVersion})`
           : `unknown API key ${apiKey}`,
       );
+    }
+    const refused = this.sasl?.admit(apiKey);
+    if (refused) {
+      return refused.authentication ? this.failAuthentication(refused.reason, null) : this.close(refused.reason);
     }
     const api = API_SCHEMAS.get(apiKey)!;
     let request: unknown;
@@ -116,7 +129,7 @@ export class Connection {
     }
     const slot: Slot = { done: false, out: null };
     this.queue.push(slot);
-    const ctx = { broker: this.broker, header, client: this.info, node: this.node, listener: this.listener };
+    const ctx = { broker: this.broker, header, client: this.info, node: this.node, listener: this.listener, sasl: this.sasl };
     let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     try {
       result = handler.handle(request, ctx);
@@ -155,7 +168,38 @@ export class Connection {
       slot.out = chunks;
     }
     slot.done = true;
+    if (this.sasl?.failure && !this.failedAuthClose) {
+      // This answer (UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED) is the last one.
+      this.queue.splice(this.queue.indexOf(slot), 1);
+      this.flush();
+      return this.failAuthentication(this.sasl.failure, slot.out);
+    }
     this.flush();
+  }
+
+  /** A bare SASL token after SaslHandshake v0, answered with a bare token (none on failure). */
+  private onRawToken(token: Buffer): void {
+    const answer = this.sasl!.rawToken(token);
+    if (answer === null) return this.failAuthentication(this.sasl!.failure!, null);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(answer.length, 0);
+    this.queue.push({ done: true, out: [size, answer] });
+    this.flush();
+  }
+
+  /**
+   * Kafka logs a failed authentication, then sends the failure answer (if any) and closes only
+   * after connection.failed.authentication.delay.ms, to slow down password guessing
+   * (clients/.../network/Selector.java, maybeDelayCloseOnAuthenticationFailure).
+   */
+  private failAuthentication(reason: string, answer: Buffer[] | null): void {
+    this.broker.log('info', `Failed authentication with ${this.info.remote} (${reason})`);
+    this.socket.pause();
+    this.failedAuthClose = setTimeout(() => {
+      if (this.closed) return;
+      if (answer) for (const c of answer) this.socket.write(c);
+      this.socket.end(() => this.close());
+    }, this.broker.options.failedAuthenticationDelayMs);
   }
 
   /** ApiVersions with a version we do not know: error 35 in a v0 body, which every client can read. */

@@ -4,6 +4,7 @@
 import type { RequestHeader } from '../protocol/headers.js';
 import type { Broker } from './broker.js';
 import type { BrokerNode, Listener } from './cluster.js';
+import type { SaslAuthenticator } from './sasl-authenticator.js';
 
 export const NO_RESPONSE = Symbol('no response');
 
@@ -20,6 +21,8 @@ export interface RequestContext {
   /** The node the client reached, and the listener it came in through. */
   readonly node: BrokerNode;
   readonly listener: Listener;
+  /** The connection's authentication on a SASL listener; null on a plaintext one. */
+  readonly sasl: SaslAuthenticator | null;
 }
 
 /** Kafka's NOT_LEADER_OR_FOLLOWER test: does the node this request reached lead the partition? */

@@ -14,6 +14,8 @@ import {
   usernameFromSaslName,
   type ScramCredential,
 } from './index.js';
+import { clientKey, hash, hmac, saltedPassword, xor } from './scram-keys.js';
+import { authMessage, clientFinalMessage, parseServerFirst } from './scram-messages.js';
 
 // RFC 7677 section 3: SCRAM-SHA-256, user "user", password "pencil".
 const RFC7677 = {
@@ -115,6 +117,20 @@ describe('SCRAM round trips', () => {
     const nonce = /r=([^,]+)/.exec(serverFirst)![1]!;
     const tampered = clientFinal.replace(`r=${nonce}`, `r=${nonce.slice(0, -1)}X`);
     expect(() => s.respond(b(tampered))).toThrow('Invalid client nonce in the final client message.');
+  });
+
+  it('accepts a client-final nonce that only ends with the combined one, as librdkafka sends it', () => {
+    const s = scramServer('SCRAM-SHA-512', lookup, { nonce: 'srv' });
+    const serverFirst = s.respond(Buffer.from('n,,n=alice,r=cli')).toString();
+    expect(serverFirst).toMatch(/^r=clisrv,/);
+    // librdkafka: r=<client nonce><combined nonce>, its proof taken over exactly that message.
+    const { salt, iterations } = parseServerFirst(Buffer.from(serverFirst));
+    const withoutProof = 'c=biws,r=cliclisrv';
+    const auth = authMessage('n=alice,r=cli', serverFirst, withoutProof);
+    const key = clientKey('SCRAM-SHA-512', saltedPassword('SCRAM-SHA-512', 'wonderland', salt, iterations));
+    const proof = xor(key, hmac('SCRAM-SHA-512', hash('SCRAM-SHA-512', key), auth));
+    s.respond(clientFinalMessage(withoutProof, proof));
+    expect(s.username).toBe('alice');
   });
 
   it('rejects a proof made with the other hash (SHA-256 client, SHA-512 server)', () => {

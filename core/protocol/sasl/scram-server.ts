@@ -54,8 +54,9 @@ export function scramServer(
   function onClientFinal(message: Buffer): Buffer {
     const { user, credential, clientFirstBare, serverFirst } = pending!;
     const clientFinal = parseClientFinal(message);
-    // RFC 5802 wants the combined nonce echoed exactly (Kafka only checks that it ends with it).
-    if (clientFinal.nonce !== serverFirst.nonce) throw new SaslError('Invalid client nonce in the final client message.');
+    // Kafka only checks that the nonce ends with the combined one (ScramSaslServer), and must:
+    // librdkafka sends its own nonce again in front of the combined one.
+    if (!clientFinal.nonce.endsWith(serverFirst.nonce)) throw new SaslError('Invalid client nonce in the final client message.');
     const auth = authMessage(clientFirstBare, serverFirst.text, clientFinal.withoutProof);
     const clientSignature = hmac(mechanism, credential.storedKey, auth);
     if (clientFinal.proof.length !== clientSignature.length) throw new SaslError('Invalid client credentials');
