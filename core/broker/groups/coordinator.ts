@@ -99,11 +99,11 @@ export class GroupCoordinator {
     if (req.memberId === '') {
       const memberId = `${client.clientId}-${randomUUID()}`;
       if (req.groupInstanceId !== null) {
-        const replaced = this.replaceStaticMember(g, req, memberId, client);
-        if (replaced) return replaced;
-        this.fenceStaticMember(g, req.groupInstanceId);
+        const old = g.staticMember(req.groupInstanceId);
+        // Static members skip MEMBER_ID_REQUIRED: the instance id already names them.
+        return old ? this.replaceStaticMember(g, old, req, memberId) : this.addMemberAndRebalance(g, memberId, req, client);
       }
-      if (version >= 4 && req.groupInstanceId === null) {
+      if (version >= 4) {
         // KIP-394: hand out the id first; the member must come back with it within its session timeout.
         g.pending.set(
           memberId,
@@ -124,38 +124,27 @@ export class GroupCoordinator {
       return this.addMemberAndRebalance(g, req.memberId, req, client);
     }
 
-    const m = g.members.get(req.memberId);
-    if (!m) return fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
-    return this.rejoin(g, m, req);
+    const denied = g.memberError(req.memberId, req.groupInstanceId);
+    if (denied !== 0) return fail(denied, req.memberId);
+    return this.rejoin(g, g.members.get(req.memberId)!, req);
   }
 
   /**
-   * KIP-345: a static member that restarts into a Stable group takes over its old identity and
-   * assignment under a new member id, with no rebalance — as long as the group's protocol stays
-   * the one selected (Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: the metadata may
-   * differ, e.g. a cooperative member that owns nothing yet). Null otherwise.
+   * KIP-345, as Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: a static member that
+   * restarts (known instance id, no member id) takes over its old identity and assignment under
+   * a new member id; the old id is fenced. In a Stable group that keeps its selected protocol
+   * (the metadata may differ, e.g. a cooperative member that owns nothing yet) it gets the current
+   * generation at once, with no rebalance. During PreparingRebalance it joins that rebalance;
+   * during CompletingRebalance a new one starts, as the leader assigned to the old id.
    */
-  private replaceStaticMember(
-    g: Group,
-    req: JoinRequest,
-    memberId: string,
-    client: { clientId: string; host: string },
-  ): JoinResult | null {
-    const old = [...g.members.values()].find((m) => m.groupInstanceId === req.groupInstanceId);
-    if (!old || !g.is('Stable')) return null;
-    const oldProtocols = old.protocols;
-    old.protocols = req.protocols;
-    const keepsProtocol = g.selectProtocol() === g.protocolName;
-    old.protocols = oldProtocols;
-    if (!keepsProtocol) return null;
+  private replaceStaticMember(g: Group, old: Member, req: JoinRequest, memberId: string): JoinResult | Promise<JoinResult> {
     old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
     old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
     if (old.sessionTimer) clearTimeout(old.sessionTimer);
+    // Kafka keeps the old member's client id and host: only the member id changes.
     const m: Member = {
       ...old,
       memberId,
-      clientId: client.clientId,
-      clientHost: client.host,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
       protocols: req.protocols,
@@ -171,20 +160,16 @@ export class GroupCoordinator {
     this.emit({ type: 'group.member.left', at: this.now(), groupId: g.groupId, memberId: old.memberId, reason: 'fenced' });
     this.memberJoined(g, m);
     this.touchSession(g, m);
-    // Before JoinGroup v9 (skipAssignment) Kafka names the old leader id, so a returning leader
-    // syncs as a follower and gets its assignment back instead of assigning again.
-    return wasLeader ? { ...this.joinResult(g, m), leader: old.memberId, members: [] } : this.joinResult(g, m);
-  }
 
-  /** A static member rejoining with a new id replaces its old incarnation, which is fenced. */
-  private fenceStaticMember(g: Group, instanceId: string): void {
-    for (const old of g.members.values()) {
-      if (old.groupInstanceId === instanceId) {
-        old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
-        old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
-        this.removeMember(g, old, 'fenced');
-      }
+    if (g.is('Stable') && g.selectProtocol() === g.protocolName) {
+      // Before JoinGroup v9 (skipAssignment) Kafka names the old leader id, so a returning leader
+      // syncs as a follower and gets its assignment back instead of assigning again.
+      return wasLeader ? { ...this.joinResult(g, m), leader: old.memberId, members: [] } : this.joinResult(g, m);
     }
+    const parked = this.park(m);
+    this.prepareRebalance(g, req.reason ?? `static member ${req.groupInstanceId} rejoined as ${memberId}`);
+    this.tryCompleteJoin(g);
+    return parked;
   }
 
   private addMemberAndRebalance(
@@ -362,16 +347,18 @@ export class GroupCoordinator {
 
   sync(
     groupId: string,
-    memberId: string,
+    member: { memberId: string; groupInstanceId: string | null },
     generationId: number,
     assignments: { memberId: string; assignment: Buffer }[],
     protocol: { type: string | null; name: string | null },
   ): SyncResult | Promise<SyncResult> {
     const no = (errorCode: number): SyncResult => ({ errorCode, assignment: Buffer.alloc(0) });
     const g = this.groups.get(groupId);
-    if (!g || g.is('Dead', 'Empty')) return no(ErrorCode.UNKNOWN_MEMBER_ID);
-    const m = g.members.get(memberId);
-    if (!m) return no(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (!g || g.is('Empty')) return no(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (g.is('Dead')) return no(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const denied = g.memberError(member.memberId, member.groupInstanceId);
+    if (denied !== 0) return no(denied);
+    const m = g.members.get(member.memberId)!;
     if (generationId !== g.generationId) return no(ErrorCode.ILLEGAL_GENERATION);
     if ((protocol.type !== null && protocol.type !== g.protocolType) || (protocol.name !== null && protocol.name !== g.protocolName)) {
       return no(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -384,7 +371,7 @@ export class GroupCoordinator {
       m.awaitingSync?.(no(ErrorCode.REBALANCE_IN_PROGRESS));
       m.awaitingSync = resolve;
     });
-    if (memberId === g.leaderId) {
+    if (m.memberId === g.leaderId) {
       const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
       for (const x of g.members.values()) x.assignment = given.get(x.memberId) ?? Buffer.alloc(0);
       this.setState(g, 'Stable');
@@ -400,34 +387,68 @@ export class GroupCoordinator {
 
   // ---- Heartbeat ----
 
-  heartbeat(groupId: string, memberId: string, generationId: number): number {
+  heartbeat(groupId: string, member: { memberId: string; groupInstanceId: string | null }, generationId: number): number {
     const g = this.groups.get(groupId);
-    if (!g || g.is('Dead', 'Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
-    const m = g.members.get(memberId);
-    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const denied = g.memberError(member.memberId, member.groupInstanceId);
+    if (denied !== 0) return denied;
     if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    this.touchSession(g, m);
+    this.touchSession(g, g.members.get(member.memberId)!);
     return g.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
   }
 
   // ---- LeaveGroup ----
 
+  /**
+   * As Kafka's classicGroupLeave: an empty member id removes a static member by its instance id
+   * (administrative removal); a pending member id just goes; any other must pass memberError.
+   */
   leave(groupId: string, who: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; members: number[] } {
     const g = this.groups.get(groupId);
-    if (!g || g.is('Dead')) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: who.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
+    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: who.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
+    if (g.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: who.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE) };
     const codes = who.map((w) => {
-      const m =
-        w.memberId !== ''
-          ? g.members.get(w.memberId)
-          : [...g.members.values()].find((x) => x.groupInstanceId !== null && x.groupInstanceId === w.groupInstanceId);
-      if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (w.groupInstanceId !== null && m.groupInstanceId !== w.groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
+      const pendingTimer = g.pending.get(w.memberId);
+      if (w.memberId !== '' && pendingTimer) {
+        clearTimeout(pendingTimer);
+        g.pending.delete(w.memberId);
+        // Kafka counts a pending member among those that left: the group rebalances as for a member.
+        if (g.is('Stable', 'CompletingRebalance')) this.prepareRebalance(g, `pending member ${w.memberId} left (leave-group)`);
+        this.tryCompleteJoin(g);
+        return 0;
+      }
+      let m: Member | undefined;
+      if (w.memberId === '') {
+        m = w.groupInstanceId !== null ? g.staticMember(w.groupInstanceId) : undefined;
+        if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+      } else {
+        const denied = g.memberError(w.memberId, w.groupInstanceId);
+        if (denied !== 0) return denied;
+        m = g.members.get(w.memberId)!;
+      }
       m.awaitingJoin?.(fail(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
       m.awaitingJoin = null;
       this.removeMember(g, m, 'leave-group');
       return 0;
     });
     return { errorCode: codes.length === 1 ? codes[0]! : 0, members: codes };
+  }
+
+  // ---- OffsetCommit, TxnOffsetCommit ----
+
+  /**
+   * Whether a member's (Txn)OffsetCommit may be written (Kafka's OffsetMetadataManager): a group
+   * that does not exist takes commits without a generation only (a simple consumer's group).
+   */
+  offsetCommitError(
+    groupId: string,
+    member: { memberId: string; groupInstanceId: string | null; generationId: number },
+    transactional: boolean,
+  ): number {
+    const g = this.groups.get(groupId);
+    if (!g) return member.generationId < 0 ? 0 : ErrorCode.ILLEGAL_GENERATION;
+    return g.offsetCommitError(member.memberId, member.groupInstanceId, member.generationId, transactional);
   }
 
   // ---- membership housekeeping ----

@@ -1,5 +1,6 @@
 // A classic-protocol consumer group: its state, members and current generation. The legal
 // state transitions are one table, checked on every change (Kafka's GroupMetadata.scala).
+import { ErrorCode } from '../../protocol/errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -102,6 +103,46 @@ export class Group {
   allMembersJoined(): boolean {
     for (const m of this.members.values()) if (!m.awaitingJoin) return false;
     return this.pending.size === 0;
+  }
+
+  /** The current member registered under a group.instance.id (KIP-345), if any. */
+  staticMember(groupInstanceId: string): Member | undefined {
+    for (const m of this.members.values()) if (m.groupInstanceId === groupInstanceId) return m;
+    return undefined;
+  }
+
+  /**
+   * Kafka's ClassicGroup.validateMember: a request naming a group.instance.id must come from the
+   * member id now registered for it, or it is an old incarnation (FENCED_INSTANCE_ID) — it must
+   * stop rather than rejoin and take the id back. 0 when the member may go on.
+   */
+  memberError(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const current = this.staticMember(groupInstanceId);
+      if (!current) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current.memberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /**
+   * Kafka's ClassicGroup.validateOffsetCommit, for OffsetCommit and TxnOffsetCommit: simple
+   * consumers (no generation, member or instance id) may commit to an Empty group; members must
+   * be current. Transactional commits are not held to the group's state.
+   */
+  offsetCommitError(memberId: string, groupInstanceId: string | null, generationId: number, transactional: boolean): number {
+    if (this.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && this.is('Empty')) return 0;
+    if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+      const denied = this.memberError(memberId, groupInstanceId);
+      if (denied !== 0) return denied;
+      if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!transactional && !this.is('Empty')) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    // The member has the new generation from JoinGroup but not its assignment yet: let it retry.
+    if (!transactional && this.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return 0;
   }
 
   maxRebalanceTimeoutMs(): number {

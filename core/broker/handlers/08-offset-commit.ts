@@ -1,6 +1,7 @@
 // OffsetCommit (8) v2-7. Simple consumers and admin tools (generation -1, empty member id) may
 // commit to an Empty or unknown group; members must name the current generation. Commits are
 // accepted during PreparingRebalance (as Kafka does) and refused during CompletingRebalance.
+// v7+ carries group_instance_id: an old incarnation of a static member gets FENCED_INSTANCE_ID.
 // On a node that does not coordinate the group: NOT_COORDINATOR for every partition.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
@@ -10,18 +11,10 @@ import { coordinatesGroupHere, defineHandler, type RequestContext } from '../han
 const MAX_METADATA = 4096;
 
 function groupError(ctx: RequestContext, req: OffsetCommitRequest): number {
-  const { broker } = ctx;
-  const g = broker.groups.get(req.groupId);
-  const generation = req.generationIdOrMemberEpoch;
   if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
   if (!coordinatesGroupHere(ctx, req.groupId)) return ErrorCode.NOT_COORDINATOR;
-  if (!g) return generation < 0 ? 0 : ErrorCode.ILLEGAL_GENERATION;
-  if (g.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  if (generation < 0 && g.is('Empty')) return 0;
-  if (g.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
-  if (!g.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
-  if (generation !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-  return 0;
+  const member = { memberId: req.memberId, groupInstanceId: req.groupInstanceId, generationId: req.generationIdOrMemberEpoch };
+  return ctx.broker.groups.offsetCommitError(req.groupId, member, false);
 }
 
 export const offsetCommit = defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({

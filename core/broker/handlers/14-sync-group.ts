@@ -1,6 +1,7 @@
 // SyncGroup (14) v0-3: the leader hands in every member's assignment; everyone's response waits
 // for it. A follower arriving after the leader gets its assignment at once. On a node that does
-// not coordinate the group: NOT_COORDINATOR.
+// not coordinate the group: NOT_COORDINATOR. v3+ carries group_instance_id (FENCED_INSTANCE_ID
+// for an old incarnation of a static member).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { SyncGroupRequest, SyncGroupResponseInput } from '../../protocol/schema/generated/index.js';
 import { coordinatesGroupHere, defineHandler } from '../handler.js';
@@ -13,7 +14,7 @@ export const syncGroup = defineHandler<SyncGroupRequest, SyncGroupResponseInput>
     if (!coordinatesGroupHere(ctx, req.groupId)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     }
-    const r = await ctx.broker.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments, {
+    const r = await ctx.broker.groups.sync(req.groupId, req, req.generationId, req.assignments, {
       type: req.protocolType,
       name: req.protocolName,
     });

@@ -1,6 +1,8 @@
 // TxnOffsetCommit (28) v0-3 (v3 flexible, as librdkafka sends it): offsets held by the
 // transaction coordinator until the COMMIT, dropped on ABORT. Sent to the group's coordinator
 // (as Kafka's producer does): any other node answers NOT_COORDINATOR for every partition.
+// As in Kafka: the transaction is verified first, then the group checks the member (v3+ member
+// id, generation and group_instance_id; FENCED_INSTANCE_ID for an old static incarnation).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../../protocol/schema/generated/index.js';
 import { offsetToCommit } from '../groups/offset-store.js';
@@ -29,7 +31,14 @@ export const txnOffsetCommit = defineHandler<TxnOffsetCommitRequest, TxnOffsetCo
         .filter((p) => !unknown(t.name, p.partitionIndex))
         .map((p) => offsetToCommit(t.name, p, now)),
     );
-    const code = forVersion(28, header.apiVersion, broker.transactions.txnOffsetCommit(req.transactionalId, req.groupId, req.producerId, req.producerEpoch, offsets));
+    const txn = [req.transactionalId, req.groupId, req.producerId, req.producerEpoch] as const;
+    const code = forVersion(
+      28,
+      header.apiVersion,
+      broker.transactions.txnOffsetCommitError(...txn) ||
+        broker.groups.offsetCommitError(req.groupId, req, true) ||
+        broker.transactions.txnOffsetCommit(...txn, offsets),
+    );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({

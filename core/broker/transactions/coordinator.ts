@@ -299,12 +299,28 @@ export class TransactionCoordinator {
     return 0;
   }
 
-  /** Holds offsets until the transaction commits; errors per the whole request. */
-  txnOffsetCommit(transactionalId: string, groupId: string, producerId: number, producerEpoch: number, offsets: OffsetToCommit[]): number {
+  /**
+   * Whether a TxnOffsetCommit may write (0) or its error: the producer must own an Ongoing
+   * transaction that AddOffsetsToTxn added the group to. Kafka verifies this (KIP-890) before the
+   * group coordinator looks at the member, so the handler asks first.
+   */
+  txnOffsetCommitError(transactionalId: string, groupId: string, producerId: number, producerEpoch: number): number {
+    const t = this.offsetsTarget(transactionalId, groupId, producerId, producerEpoch);
+    return typeof t === 'number' ? t : 0;
+  }
+
+  private offsetsTarget(transactionalId: string, groupId: string, producerId: number, producerEpoch: number): TxnRecord | number {
     const t = this.owner(transactionalId, producerId, producerEpoch);
     if (typeof t === 'number') return t;
-    const held = t.pendingOffsets[groupId];
-    if (!held || t.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE; // AddOffsetsToTxn comes first
+    if (!t.pendingOffsets[groupId] || t.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE; // AddOffsetsToTxn comes first
+    return t;
+  }
+
+  /** Holds offsets until the transaction commits; errors per the whole request. */
+  txnOffsetCommit(transactionalId: string, groupId: string, producerId: number, producerEpoch: number, offsets: OffsetToCommit[]): number {
+    const t = this.offsetsTarget(transactionalId, groupId, producerId, producerEpoch);
+    if (typeof t === 'number') return t;
+    const held = t.pendingOffsets[groupId]!;
     for (const o of offsets) {
       const i = held.findIndex((h) => h.topic === o.topic && h.partition === o.partition);
       if (i >= 0) held[i] = o;
