@@ -60,6 +60,7 @@ export const BROKER_CONFIGS: readonly BrokerConfigDef[] = [
   fromOption('num.partitions', 'int', 'defaultPartitions', String, 'partitions of auto-created topics and of CreateTopics with -1'),
   fromOption('socket.request.max.bytes', 'int', 'socketRequestMaxBytes', String, 'largest request frame accepted'),
   fromOption('log.dirs', 'list', 'dataDir', (d) => d, 'directory of the logs and the topic catalogue; null = in memory'),
+  fromOption('sasl.enabled.mechanisms', 'list', 'saslMechanisms', (m) => m.join(','), 'the mechanisms the SASL_PLAINTEXT listeners enable'),
   {
     name: 'advertised.listeners',
     type: 'list',

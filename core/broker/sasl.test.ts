@@ -14,6 +14,7 @@ import { Reader } from '../protocol/primitives.js';
 import { API_SCHEMAS } from '../protocol/apis.js';
 import { plainMessage } from '../protocol/sasl/index.js';
 import type {
+  DescribeConfigsResponse,
   MetadataResponse,
   SaslAuthenticateResponse,
   SaslHandshakeResponse,
@@ -256,6 +257,18 @@ describe('SASL_PLAINTEXT listener', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('reports both listeners and the enabled mechanisms in DescribeConfigs', async () => {
+    const res = await rawRequest<DescribeConfigsResponse>(b.address, ApiKey.DescribeConfigs, 1, {
+      resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['advertised.listeners', 'sasl.enabled.mechanisms'] }],
+      includeSynonyms: false,
+    });
+    const values = Object.fromEntries(res.results[0]!.configs.map((c) => [c.name, c.value]));
+    expect(values).toEqual({
+      'advertised.listeners': `PLAINTEXT://${b.bootstrap},SASL_PLAINTEXT://${b.saslBootstrapServers[0]}`,
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    });
   });
 
   it('answers SaslHandshake on the plaintext listener with ILLEGAL_SASL_STATE', async () => {
