@@ -45,7 +45,7 @@ export class KafkaClient {
   private readonly coordinators = new Map<string, number>();
   /** Topics whose metadata this client keeps (what it was asked about). */
   private readonly topicsOfInterest = new Set<string>();
-  private refreshing: Promise<void> | null = null;
+  private refreshing: { topics: ReadonlySet<string>; done: Promise<void> } | null = null;
   private closed = false;
   private readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -144,12 +144,23 @@ export class KafkaClient {
    * calls share one request.
    */
   async refreshMetadata(topics: readonly string[] = []): Promise<ClusterMetadata> {
+    for (;;) {
+      const inFlight = this.refreshing;
+      if (!inFlight) break;
+      // One in flight that asks for every topic wanted here serves this call too.
+      if (topics.every((t) => inFlight.topics.has(t))) {
+        await inFlight.done;
+        return this.metadata;
+      }
+      await inFlight.done.catch(() => {});
+    }
     for (const t of topics) this.topicsOfInterest.add(t);
-    while (this.refreshing) await this.refreshing;
-    this.refreshing = this.fetchMetadata([...this.topicsOfInterest]).finally(() => {
+    const asked = new Set(this.topicsOfInterest);
+    const done = this.fetchMetadata([...asked]).finally(() => {
       this.refreshing = null;
     });
-    await this.refreshing;
+    this.refreshing = { topics: asked, done };
+    await done;
     return this.metadata;
   }
 

@@ -179,18 +179,22 @@ export class BrokerConnection {
     throw new KafkaResponseError(ErrorCode.UNSUPPORTED_VERSION, 'ApiVersions', `no version in common with ${this.address}`);
   }
 
+  /**
+   * Frames out of the byte stream. Chunks are only joined once a whole frame is there, so a
+   * large response arriving in many chunks is copied once, not once per chunk.
+   */
   private receive(data: Buffer): void {
     this.chunks.push(data);
     this.buffered += data.length;
     while (this.buffered >= 4) {
-      let all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [all];
-      const size = all.readInt32BE(0);
+      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks, 4);
+      const size = head.readInt32BE(0);
       if (this.buffered < 4 + size) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
       const frame = all.subarray(4, 4 + size);
-      all = all.subarray(4 + size);
-      this.chunks = all.length > 0 ? [all] : [];
-      this.buffered = all.length;
+      const rest = all.subarray(4 + size);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
       this.dispatch(frame);
       if (this.closedWith) return;
     }

@@ -10,7 +10,8 @@ import { MONITOR_CONNECTION_TIMEOUT_MS, MONITOR_REQUEST_TIMEOUT_MS } from './kaf
 import { LogReader } from './log-reader.js';
 import { committedOffsets, endOffsets, type CommittedOffsets, type EndOffsets, type HighWatermarkReader } from './offsets.js';
 import { parsePartitionKey, partitionKey } from './partition-key.js';
-import { RawBrokers, type BrokerAddress } from './raw-brokers.js';
+import { KafkaClient } from '../client/client.js';
+import type { SaslSettings } from '../client/sasl.js';
 import { fetchBatches, highWatermarks, supportsTransactionApis, transactionsOf } from './raw-requests.js';
 import { DEFAULT_STATUS_RULES, type StatusRules } from './status.js';
 import { toTransactionSnapshot } from './transactions.js';
@@ -29,9 +30,9 @@ export interface ClusterMonitorOptions {
   readCommitted?: (groupId: string) => boolean;
   /** Reported in cluster.status. */
   embedded?: boolean;
-  /** The raw protocol client speaks plaintext only: with TLS or SASL, what needs it is off. */
+  /** TLS and SASL for the monitor's own protocol client (core/client), as for kafkajs. */
   ssl?: boolean;
-  sasl?: boolean;
+  sasl?: SaslSettings | null;
   statusRules?: Partial<StatusRules>;
   /** Markers are counted (by reading the log) for partitions lagging at most this many offsets. */
   maxScanLag?: number;
@@ -47,11 +48,12 @@ const SCAN_BYTES_PER_POLL = 16 << 20;
 export class ClusterMonitor {
   private intervalMs: number;
   private readonly bootstrap: string[];
-  private readonly raw: RawBrokers | null;
+  /** core/client, for what kafkajs cannot ask (raw ListOffsets and Fetch, transactions). */
+  private readonly raw: KafkaClient;
   private readonly groups: GroupWatcher;
   private readonly snapshots = new Map<string, GroupSnapshot>();
   private admin: { admin: Admin; ready: Promise<Admin> } | null = null;
-  private brokers: BrokerAddress[] = [];
+  private brokers: Array<{ nodeId: number; host: string; port: number }> = [];
   private ends: EndOffsets | null = null;
   private failures = 0;
   private running = false;
@@ -65,15 +67,8 @@ export class ClusterMonitor {
   constructor(private readonly opts: ClusterMonitorOptions) {
     this.intervalMs = checkInterval(opts.intervalMs ?? DEFAULT_INTERVAL_MS);
     this.bootstrap = typeof opts.bootstrap === 'string' ? opts.bootstrap.split(',').map((s) => s.trim()) : opts.bootstrap;
-    this.raw =
-      opts.ssl || opts.sasl
-        ? null
-        : new RawBrokers({
-            clientId: 'streamwatch-monitor',
-            connectionTimeoutMs: MONITOR_CONNECTION_TIMEOUT_MS,
-            requestTimeoutMs: MONITOR_REQUEST_TIMEOUT_MS,
-          });
-    const reader = this.raw ? new LogReader((topic, partition, offset, maxBytes) => this.fetchLog(topic, partition, offset, maxBytes)) : null;
+    this.raw = this.newProtocolClient();
+    const reader = new LogReader((topic, partition, offset, maxBytes) => this.fetchLog(topic, partition, offset, maxBytes));
     this.groups = new GroupWatcher(
       {
         memberInstance: opts.memberInstance ?? (() => null),
@@ -98,7 +93,7 @@ export class ClusterMonitor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.raw?.closeAll(); // fails in-flight raw requests at once
+    this.raw.close(); // fails in-flight raw requests at once
     await this.queue;
     await this.closeClients();
   }
@@ -150,6 +145,7 @@ export class ClusterMonitor {
     }
     this.failures = 0;
     this.brokers = cluster.brokers;
+    await this.raw.refreshMetadata();
     this.emitStatus({
       type: 'cluster.status',
       connected: true,
@@ -160,9 +156,6 @@ export class ClusterMonitor {
       error: null,
       retryInMs: null,
     });
-    if (!this.raw) {
-      this.report('raw', 'this profile uses TLS or SASL, which the monitor\'s raw protocol client does not speak: transactions are not shown, lag ends at the last stable offset and counts transaction markers as records');
-    }
     await this.section('groups', () => this.pollGroups(admin));
     await this.section('transactions', () => this.pollTransactions());
   }
@@ -189,7 +182,7 @@ export class ClusterMonitor {
     for (const g of described) {
       for (const m of g.members) for (const a of decodeAssignment(g.protocolType, m.memberAssignment)) topics.add(a.topic);
     }
-    const ends = await endOffsets(admin, topics, this.raw ? this.readHighWatermarks : null);
+    const ends = await endOffsets(admin, topics, this.readHighWatermarks);
     this.ends = ends;
     if (ends.failures.length > 0) this.report('ends', ends.failures.join('; '));
     else this.clear('ends');
@@ -214,7 +207,7 @@ export class ClusterMonitor {
     await Promise.all(
       [...byLeader].map(async ([nodeId, topics]) => {
         try {
-          const conn = await this.raw!.get(this.brokerAddress(nodeId));
+          const conn = await this.raw.nodeConnection(nodeId);
           for (const [topic, partitions] of await highWatermarks(conn, topics)) {
             for (const [partition, offset] of partitions) out.set(partitionKey(topic, partition), offset);
           }
@@ -231,26 +224,16 @@ export class ClusterMonitor {
   /** Reads go to the partition's leader as of this poll's metadata. */
   private async fetchLog(topic: string, partition: number, offset: number, maxBytes: number): Promise<Buffer> {
     const leader = this.ends?.byPartition.get(partitionKey(topic, partition))?.leader ?? -1;
-    const conn = await this.raw!.get(this.brokerAddress(leader));
+    const conn = await this.raw.nodeConnection(leader);
     return fetchBatches(conn, topic, partition, offset, maxBytes);
   }
 
-  private brokerAddress(nodeId: number): BrokerAddress {
-    const b = this.brokers.find((x) => x.nodeId === nodeId);
-    if (!b) throw new Error(`broker ${nodeId} is not in the cluster metadata`);
-    return b;
-  }
-
   private async pollTransactions(): Promise<void> {
-    if (!this.raw) {
-      this.emitTransactions([], false);
-      return;
-    }
     const transactions: TransactionSnapshot[] = [];
     let supported = true;
     const now = Date.now();
     for (const b of this.brokers) {
-      const conn = await this.raw.get(b);
+      const conn = await this.raw.nodeConnection(b.nodeId);
       if (!supportsTransactionApis(conn)) {
         supported = false;
         continue;
@@ -283,6 +266,19 @@ export class ClusterMonitor {
     });
   }
 
+  private newProtocolClient(): KafkaClient {
+    return new KafkaClient({
+      bootstrapServers: this.bootstrap,
+      clientId: 'streamwatch-monitor',
+      connectionTimeoutMs: MONITOR_CONNECTION_TIMEOUT_MS,
+      requestTimeoutMs: MONITOR_REQUEST_TIMEOUT_MS,
+      // The poll loop has its own backoff; one quick retry is enough inside a poll.
+      retryBackoff: { initialMs: 100, maxMs: 500 },
+      ...(this.opts.ssl ? { ssl: true } : {}),
+      ...(this.opts.sasl ? { sasl: this.opts.sasl } : {}),
+    });
+  }
+
   private connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.opts.kafka.admin({ retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 } });
@@ -294,7 +290,7 @@ export class ClusterMonitor {
   private async closeClients(): Promise<void> {
     const current = this.admin;
     this.admin = null;
-    this.raw?.closeAll();
+    this.raw.closeConnections();
     if (current) await current.admin.disconnect().catch(() => {});
   }
 

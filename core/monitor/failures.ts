@@ -49,7 +49,7 @@ export function describeFailure(e: unknown, bootstrap: readonly string[]): strin
   const names = errors.map((x) => String(x.name ?? ''));
   const innermost = errors[errors.length - 1];
   const message = String(innermost?.message ?? e);
-  if (names.includes('KafkaJSSASLAuthenticationError')) return `${where}: authentication failed — ${message}`;
+  if (names.includes('KafkaJSSASLAuthenticationError') || errors.some((x) => x.name === 'KafkaConnectionError' && x.code === 'AUTH')) return `${where}: authentication failed — ${message}`;
   if (names.includes('KafkaJSConnectionClosedError')) {
     return `cannot reach ${where} — the broker closed the connection (wrong port, or a TLS/SASL mismatch?)`;
   }

@@ -5,7 +5,7 @@
 //   end  = high watermark, or the LSO for a group that reads read_committed
 //   lag  = max(0, end − committed) − control records (transaction markers) in [committed, end)
 // The markers are counted by reading that range of the log (read_uncommitted) when the raw lag
-// is at most maxScanLag records; above that, and without raw access (SASL/SSL), they are not
+// is at most maxScanLag records; above that, and when the log cannot be read, they are not
 // subtracted. Aborted data records count as lag (a read_committed consumer still has to skip
 // them); so do offsets removed by compaction. A partition with no committed offset has no lag.
 // timeLagMs = now − timestamp of the first data record at or after the committed offset.

@@ -12,23 +12,17 @@ import type {
   ListTransactionsRequestInput,
   ListTransactionsResponse,
 } from '../protocol/schema/generated/index.js';
-import type { RawConnection } from './raw-connection.js';
+import type { BrokerConnection } from '../client/connection.js';
 
 const READ_UNCOMMITTED = 0;
 const LATEST = -1;
 
-function versionOrThrow(conn: RawConnection, apiKey: number, name: string, min: number, max: number): number {
-  const v = conn.versionFor(apiKey, min, max);
-  if (v === null) throw new Error(`the broker does not support ${name} v${min}–${max}`);
-  return v;
-}
-
 /** High watermarks (ListOffsets latest, read_uncommitted; v2+ has the isolation level). */
 export async function highWatermarks(
-  conn: RawConnection,
+  conn: BrokerConnection,
   topics: Map<string, number[]>,
 ): Promise<Map<string, Map<number, number>>> {
-  const version = versionOrThrow(conn, ApiKey.ListOffsets, 'ListOffsets', 2, 8);
+  const version = conn.version(ApiKey.ListOffsets, { min: 2, max: 8 });
   const body: ListOffsetsRequestInput = {
     replicaId: -1,
     isolationLevel: READ_UNCOMMITTED,
@@ -37,7 +31,7 @@ export async function highWatermarks(
       partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp: LATEST })),
     })),
   };
-  const res = await conn.request<ListOffsetsResponse>(ApiKey.ListOffsets, version, body);
+  const res = await conn.requestAt<ListOffsetsResponse>(ApiKey.ListOffsets, version, body);
   const out = new Map<string, Map<number, number>>();
   for (const t of res.topics) {
     const byPartition = new Map<number, number>();
@@ -52,13 +46,13 @@ export async function highWatermarks(
  * data included). Never waits for data. v4–12: v13+ address topics by id.
  */
 export async function fetchBatches(
-  conn: RawConnection,
+  conn: BrokerConnection,
   topic: string,
   partition: number,
   offset: number,
   maxBytes: number,
 ): Promise<Buffer> {
-  const version = versionOrThrow(conn, ApiKey.Fetch, 'Fetch', 4, 12);
+  const version = conn.version(ApiKey.Fetch, { min: 4, max: 12 });
   const body: FetchRequestInput = {
     replicaId: -1,
     maxWaitMs: 0,
@@ -73,7 +67,7 @@ export async function fetchBatches(
     ],
     forgottenTopicsData: [],
   };
-  const res = await conn.request<FetchResponse>(ApiKey.Fetch, version, body);
+  const res = await conn.requestAt<FetchResponse>(ApiKey.Fetch, version, body);
   if (res.errorCode !== 0) throw new Error(`Fetch failed: ${errorName(res.errorCode)}`);
   const p = res.responses[0]?.partitions[0];
   if (!p) throw new Error(`Fetch returned no data for ${topic}-${partition}`);
@@ -81,19 +75,19 @@ export async function fetchBatches(
   return p.records ?? Buffer.alloc(0);
 }
 
-export function supportsTransactionApis(conn: RawConnection): boolean {
-  return conn.versionFor(ApiKey.ListTransactions, 0, 1) !== null && conn.versionFor(ApiKey.DescribeTransactions, 0, 0) !== null;
+export function supportsTransactionApis(conn: BrokerConnection): boolean {
+  return conn.versionFor(ApiKey.ListTransactions, { max: 1 }) !== null && conn.versionFor(ApiKey.DescribeTransactions, { max: 0 }) !== null;
 }
 
 /** Every transactional id this broker coordinates, described. */
-export async function transactionsOf(conn: RawConnection): Promise<DescribeTransactionsResponseTransactionState[]> {
-  const listVersion = versionOrThrow(conn, ApiKey.ListTransactions, 'ListTransactions', 0, 1);
+export async function transactionsOf(conn: BrokerConnection): Promise<DescribeTransactionsResponseTransactionState[]> {
+  const listVersion = conn.version(ApiKey.ListTransactions, { min: 0, max: 1 });
   const listBody: ListTransactionsRequestInput = { stateFilters: [], producerIdFilters: [], durationFilter: -1 };
-  const listed = await conn.request<ListTransactionsResponse>(ApiKey.ListTransactions, listVersion, listBody);
+  const listed = await conn.requestAt<ListTransactionsResponse>(ApiKey.ListTransactions, listVersion, listBody);
   if (listed.errorCode !== 0) throw new Error(`ListTransactions failed: ${errorName(listed.errorCode)}`);
   if (listed.transactionStates.length === 0) return [];
   const describeBody: DescribeTransactionsRequestInput = { transactionalIds: listed.transactionStates.map((t) => t.transactionalId) };
-  const described = await conn.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, describeBody);
+  const described = await conn.requestAt<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, describeBody);
   // An id can end (and expire) between the two requests; it is simply not there this time.
   return described.transactionStates.filter((t) => t.errorCode === 0);
 }

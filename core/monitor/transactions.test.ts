@@ -101,23 +101,43 @@ describe('transactions', () => {
     }
   });
 
-  it('says transactions are unsupported, and why, for a SASL/TLS profile', async () => {
+  it('shows transactions and exact lag through a listener that requires SASL (SCRAM-SHA-512)', async () => {
+    const users = [{ username: 'ops', password: 'ops-secret' }];
+    const secured = await startBroker({ port: 0, dataDir: null, saslPort: 0, saslUsers: users });
+    const sasl = { mechanism: 'scram-sha-512' as const, ...users[0]! };
+    const bootstrap = [...secured.saslBootstrapServers];
+    const producer = new Kafka({ brokers: bootstrap, sasl, logLevel: logLevel.NOTHING }).producer({ transactionalId: 'tx-secured', idempotent: true, maxInFlightRequests: 1 });
     const events: SessionEventInput[] = [];
-    const monitor = new ClusterMonitor({
-      kafka: createMonitorKafka({ brokers: [b.bootstrap] }),
-      bootstrap: [b.bootstrap],
-      emit: (e) => events.push(e),
-      sasl: true,
-    });
+    const monitor = new ClusterMonitor({ kafka: createMonitorKafka({ brokers: bootstrap, sasl }), bootstrap, emit: (e) => events.push(e), sasl });
     try {
+      await producer.connect();
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'secured', messages: [{ value: 'x' }] });
       await monitor.refresh();
-      expect(lastTxnSnapshot(events)).toEqual({ type: 'txn.snapshot', transactions: [], supported: false });
-      const errors = events.filter((e) => e.type === 'error');
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatchObject({ source: 'monitor', message: expect.stringMatching(/TLS or SASL.*transactions are not shown/) });
+      expect(lastTxnSnapshot(events)).toMatchObject({ supported: true, transactions: [{ transactionalId: 'tx-secured', state: 'Ongoing' }] });
+      expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      await txn.commit();
       expectValidEvents(events);
     } finally {
       await monitor.stop();
+      await producer.disconnect();
+      await secured.close();
+    }
+  });
+
+  it('names the failure when the SASL credentials are wrong', async () => {
+    const secured = await startBroker({ port: 0, dataDir: null, saslPort: 0, saslUsers: [{ username: 'ops', password: 'right' }] });
+    const sasl = { mechanism: 'scram-sha-256' as const, username: 'ops', password: 'wrong' };
+    const bootstrap = [...secured.saslBootstrapServers];
+    const events: SessionEventInput[] = [];
+    const monitor = new ClusterMonitor({ kafka: createMonitorKafka({ brokers: bootstrap, sasl }), bootstrap, emit: (e) => events.push(e), sasl });
+    try {
+      await monitor.refresh();
+      const status = events.find((e) => e.type === 'cluster.status');
+      expect(status).toMatchObject({ connected: false, error: expect.stringMatching(/auth/i) });
+    } finally {
+      await monitor.stop();
+      await secured.close();
     }
   });
 });

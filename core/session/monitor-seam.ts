@@ -47,6 +47,6 @@ export const defaultMonitorFactory: MonitorFactory = (o) => {
     ...(o.readCommitted ? { readCommitted: o.readCommitted } : {}),
     ...(o.groupFilter ? { groupFilter: o.groupFilter } : {}),
     ssl: o.profile.ssl,
-    sasl: o.profile.sasl !== null,
+    sasl: o.profile.sasl,
   });
 };
