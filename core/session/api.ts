@@ -179,7 +179,15 @@ export const COMMANDS = {
       guarantee: Guarantee.default('exactly_once'),
       applicationId: z.string().min(1).optional(),
       partitions: z.number().int().min(1).max(256).default(6),
+      /**
+       * 'demo' (the console's default, named as such): session timeout 10 s, heartbeat 1 s, a probing
+       * rebalance every 30 s, so a kill heals in seconds; 'kafka': Kafka's own defaults (45 s, 3 s,
+       * 10 min). sessionTimeoutMs overrides either.
+       */
+      timings: z.enum(['demo', 'kafka']).default('demo'),
       sessionTimeoutMs: z.number().int().min(1000).max(300_000).optional(),
+      rebalanceProtocol: z.enum(['cooperative', 'eager']).default('cooperative'),
+      numStandbyReplicas: z.number().int().min(0).max(3).default(0),
     }),
     result: z.object({ ids: z.array(z.string()) }),
   },

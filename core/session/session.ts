@@ -150,6 +150,13 @@ function tcpReachable(host: string, port: number, ms: number): Promise<string | 
   });
 }
 
+/**
+ * The console's demonstration timings, chosen so that a kill heals in seconds rather than Kafka's
+ * 45 s session timeout: session 10 s, heartbeat 1 s, probing rebalances every 30 s (Kafka: 10 min,
+ * at least 1 min). Used when instances.start asks for timings 'demo' (its default), never silently.
+ */
+export const DEMO_TIMINGS = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 } as const;
+
 export class Session implements StreamwatchApi {
   readonly stateDir: string;
   readonly #options: SessionOptions;
@@ -325,7 +332,9 @@ export class Session implements StreamwatchApi {
       'instances.start': (args) => this.#startInstances(args),
       'instances.stop': async ({ id }) => {
         this.#hosted(id);
-        return { state: await this.#supervisor.stop(id, 10_000) };
+        // The console's Stop leaves the group, so the group heals at once (Kafka Streams' close()
+        // remains in it by default; the instance's own CloseOptions decide).
+        return { state: await this.#supervisor.stop(id, 10_000, 'requested', { leaveGroup: true }) };
       },
       'instances.kill': async ({ id }) => {
         this.#hosted(id);
@@ -571,11 +580,16 @@ export class Session implements StreamwatchApi {
         sasl: conn.profile.sasl,
         // The consumer's client id: how the monitor tells which member is which instance.
         clientId: id,
+        // Static membership under the instance's own name: Restart within the session timeout keeps its tasks.
+        groupInstanceId: id,
+        rebalanceProtocol: args.rebalanceProtocol,
+        numStandbyReplicas: args.numStandbyReplicas,
+        ...(args.timings === 'demo' ? DEMO_TIMINGS : {}),
         app: { input, output },
       };
       if (args.sessionTimeoutMs !== undefined) {
         config.sessionTimeoutMs = args.sessionTimeoutMs;
-        config.heartbeatIntervalMs = Math.max(100, Math.min(1000, Math.floor(args.sessionTimeoutMs / 3)));
+        config.heartbeatIntervalMs = Math.max(100, Math.min(args.timings === 'demo' ? 1000 : 3000, Math.floor(args.sessionTimeoutMs / 3)));
       }
       this.#instances.set(id, {
         info: {

@@ -10,6 +10,8 @@ export interface InstanceContext<Config = unknown, Event = unknown> {
   emit(event: Event): void;
   /** Aborted when the supervisor asks for a graceful stop. */
   readonly signal: AbortSignal;
+  /** How the stop asked for wants the app to close: leave its consumer group, or remain in it. */
+  stopOptions(): { leaveGroup: boolean };
   /** Current injected per-record delay in ms (0 = none); the app should sleep this long per record. */
   delayPerRecord(): number;
 }

@@ -15,6 +15,13 @@ export const StreamsInstanceConfig = z.object({
   commitIntervalMs: z.number().int().positive().optional(),
   sessionTimeoutMs: z.number().int().positive().optional(),
   heartbeatIntervalMs: z.number().int().positive().optional(),
+  rebalanceProtocol: z.enum(['cooperative', 'eager']).optional(),
+  /** Static membership (KIP-345): the console gives each instance its own name, so Restart keeps its tasks. */
+  groupInstanceId: z.string().min(1).nullable().optional(),
+  numStandbyReplicas: z.number().int().min(0).optional(),
+  acceptableRecoveryLag: z.number().int().min(0).optional(),
+  maxWarmupReplicas: z.number().int().positive().optional(),
+  probingRebalanceIntervalMs: z.number().int().positive().optional(),
   clientId: z.string().min(1).optional(),
   /** TLS and SASL for the instance's clients, as the console's connection profile has them. */
   ssl: z.boolean().default(false),
@@ -32,9 +39,12 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
   if (!parsed.success) {
     throw new Error(`invalid instance config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
   }
-  const { app: _app, ssl, sasl, ...streamsConfig } = parsed.data;
+  const { app: _app, ssl, sasl, probingRebalanceIntervalMs, ...streamsConfig } = parsed.data;
   const kafka = { ssl, ...(sasl === null ? {} : { sasl: sasl as SASLOptions }) };
-  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, kafka, recordDelayMs: () => ctx.delayPerRecord() });
+  // A probing interval under Kafka's one-minute minimum is a demonstration timing, passed as such.
+  const probing =
+    probingRebalanceIntervalMs === undefined ? {} : probingRebalanceIntervalMs < 60_000 ? { demoTimings: { probingRebalanceIntervalMs } } : { probingRebalanceIntervalMs };
+  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, ...probing, kafka, recordDelayMs: () => ctx.delayPerRecord() });
   streams.onEvent((e) => ctx.emit(e));
   const stopRequested = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
@@ -42,6 +52,6 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
   });
   await streams.start();
   const failure = await Promise.race([stopRequested.then(() => null), streams.failed()]);
-  await streams.close();
+  await streams.close(ctx.stopOptions());
   if (failure !== null) throw failure;
 }

@@ -130,13 +130,13 @@ export class Supervisor {
    * If it has not exited after `timeoutMs`, the worker is terminated (state `killed`,
    * reason says so). Resolves with the final state.
    */
-  async stop(id: string, timeoutMs = 5000, reason = 'requested'): Promise<InstanceState> {
+  async stop(id: string, timeoutMs = 5000, reason = 'requested', opts: { leaveGroup?: boolean } = {}): Promise<InstanceState> {
     const inst = this.get(id);
     if (!inst.worker || !inst.exited) return inst.info.state;
     const exited = inst.exited;
     this.setState(inst, 'stopping', `stop: ${reason}`);
     inst.ending = { state: 'stopped', reason: `stopped: ${reason}` };
-    this.send(inst, { type: 'stop', reason });
+    this.send(inst, { type: 'stop', reason, ...(opts.leaveGroup !== undefined ? { leaveGroup: opts.leaveGroup } : {}) });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       exited.then(() => false),

@@ -26,6 +26,7 @@ function errMsg(e: unknown, fatal: boolean): WorkerToParent {
 
 let started = false;
 let msPerRecord = 0;
+let leaveGroupOnStop = false;
 const abort = new AbortController();
 let runDone: Promise<void> | undefined;
 const freezeCell = new Int32Array(new SharedArrayBuffer(4));
@@ -60,6 +61,7 @@ async function start(app: string, config: unknown): Promise<void> {
     emit: (event) => post({ type: 'telemetry', event }),
     signal: abort.signal,
     delayPerRecord: () => msPerRecord,
+    stopOptions: () => ({ leaveGroup: leaveGroupOnStop }),
   };
   post({ type: 'ready' });
   await run(ctx);
@@ -91,6 +93,7 @@ port.on('message', (raw: unknown) => {
       );
       return;
     case 'stop':
+      leaveGroupOnStop = msg.leaveGroup ?? false;
       if (!abort.signal.aborted) abort.abort(new Error(`stop: ${msg.reason}`));
       if (!runDone) {
         post({ type: 'stopped' });

@@ -15,10 +15,28 @@ export const StreamsConfigSchema = z.object({
   processingGuarantee: z.enum(PROCESSING_GUARANTEES).default('at_least_once'),
   /** Kafka Streams' defaults: 100 ms under exactly-once, 30 s otherwise. */
   commitIntervalMs: z.number().int().positive().optional(),
-  sessionTimeoutMs: z.number().int().positive().default(10_000),
-  heartbeatIntervalMs: z.number().int().positive().default(1_000),
-  /** How long one fetch may wait for data: bounds how soon a resumed partition is fetched. */
-  fetchMaxWaitMs: z.number().int().positive().default(250),
+  /**
+   * How the group rebalances: Kafka Streams 4.x is cooperative (KIP-429: tasks that stay keep
+   * processing); eager (every member gives up everything first) is selectable, to compare.
+   */
+  rebalanceProtocol: z.enum(['cooperative', 'eager']).default('cooperative'),
+  /** KIP-345 static membership: a restart within the session timeout keeps the member and its tasks. */
+  groupInstanceId: z.string().min(1).nullable().default(null),
+  /** Kafka's consumer defaults, as Kafka Streams leaves them: session.timeout.ms 45 s, heartbeat.interval.ms 3 s. */
+  sessionTimeoutMs: z.number().int().positive().default(45_000),
+  heartbeatIntervalMs: z.number().int().positive().default(3_000),
+  /** max.poll.interval.ms (5 min): the rebalance timeout sent in JoinGroup. */
+  maxPollIntervalMs: z.number().int().positive().default(300_000),
+  /** fetch.max.wait.ms: how long one fetch may wait for data (bounds how soon a resumed partition is read). */
+  fetchMaxWaitMs: z.number().int().positive().default(500),
+  /** num.standby.replicas: copies of each stateful task's stores kept current on other instances. */
+  numStandbyReplicas: z.number().int().min(0).default(0),
+  /** acceptable.recovery.lag: a client this close to a task's changelog end counts as caught up. */
+  acceptableRecoveryLag: z.number().int().min(0).default(10_000),
+  /** max.warmup.replicas: warm-up copies placed at once where an active task should move. */
+  maxWarmupReplicas: z.number().int().positive().default(2),
+  /** probing.rebalance.interval.ms (10 min): how often warm-ups are checked for being caught up. */
+  probingRebalanceIntervalMs: z.number().int().min(60_000, 'Kafka Streams requires at least 60000').default(600_000),
   /** Replication factor of the internal topics the app creates (changelogs, repartition). */
   replicationFactor: z.number().int().positive().default(1),
   transactionTimeoutMs: z.number().int().positive().default(60_000),
@@ -29,10 +47,17 @@ export type StreamsConfigInput = z.input<typeof StreamsConfigSchema> & {
   kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
   /** Per-record delay in ms, read before each record: how the supervisor's `slow` reaches the runtime. */
   recordDelayMs?: () => number;
+  /**
+   * Timings shorter than Kafka allows, for demonstrations only (the console's "demo timings"):
+   * probing rebalances more often than once a minute. Named so they are never silent.
+   */
+  demoTimings?: { probingRebalanceIntervalMs?: number };
 };
 
 export type StreamsConfig = z.output<typeof StreamsConfigSchema> & {
   clientId: string;
+  /** Set when demoTimings changed a Kafka minimum, so telemetry can say so. */
+  demoTimings: { probingRebalanceIntervalMs?: number } | null;
   commitIntervalMs: number;
   kafka: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logCreator'>;
   recordDelayMs: () => number;
@@ -43,7 +68,7 @@ export class StreamsConfigError extends Error {
 }
 
 export function resolveConfig(input: StreamsConfigInput): StreamsConfig {
-  const { kafka, recordDelayMs, ...rest } = input;
+  const { kafka, recordDelayMs, demoTimings, ...rest } = input;
   const parsed = StreamsConfigSchema.safeParse(rest);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
@@ -57,6 +82,8 @@ export function resolveConfig(input: StreamsConfigInput): StreamsConfig {
     ...c,
     clientId: c.clientId ?? c.applicationId,
     commitIntervalMs: c.commitIntervalMs ?? (c.processingGuarantee === 'exactly_once' ? 100 : 30_000),
+    ...(demoTimings?.probingRebalanceIntervalMs !== undefined ? { probingRebalanceIntervalMs: demoTimings.probingRebalanceIntervalMs } : {}),
+    demoTimings: demoTimings ?? null,
     kafka: kafka ?? {},
     recordDelayMs: recordDelayMs ?? (() => 0),
   };

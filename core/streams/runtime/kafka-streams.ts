@@ -5,7 +5,7 @@ import type { Topology } from '../topology/topology.js';
 import { resolveConfig } from './config.js';
 import type { StreamsConfig, StreamsConfigInput } from './config.js';
 import { errorMessage } from './kafka-errors.js';
-import { StreamThread } from './stream-thread.js';
+import { StreamThread, type CloseOptions } from './stream-thread.js';
 import type { StreamsEvent, StreamsEventInput, StreamsState } from './telemetry.js';
 
 /** Which state changes are legal, as in Kafka Streams' KafkaStreams.State. */
@@ -72,8 +72,12 @@ export class KafkaStreams {
     return this.#failed;
   }
 
-  /** Graceful: commits or aborts open work, leaves the group. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Graceful: commits or aborts open work, then — as Kafka Streams' CloseOptions — remains in the
+   * group (the default: its tasks wait for it until the session times out, or for its static
+   * identity to return) or leaves it (`leaveGroup: true`: the group rebalances at once). Idempotent.
+   */
+  close(opts: CloseOptions = {}): Promise<void> {
     this.#closed ??= (async () => {
       if (this.#state === 'NOT_RUNNING') return;
       if (this.#state === 'ERROR') {
@@ -81,7 +85,7 @@ export class KafkaStreams {
         await this.#thread.abandon();
       } else {
         this.#setState('PENDING_SHUTDOWN', 'close requested');
-        await this.#thread.stop();
+        await this.#thread.stop(opts);
       }
       this.#setState('NOT_RUNNING', 'closed');
     })();
@@ -93,9 +97,12 @@ export class KafkaStreams {
     return this.#thread.tasks().find((t) => t.id === taskId)?.store(name);
   }
 
-  /** Every task this instance holds now, with its phase. */
-  tasks(): { taskId: string; phase: string; processed: number }[] {
-    return this.#thread.tasks().map((t) => ({ taskId: t.id, phase: t.phase, processed: t.processed }));
+  /** Every task this instance holds now: active ones with their phase, then standbys and warm-ups. */
+  tasks(): { taskId: string; role: 'active' | 'standby' | 'warmup'; phase: string; processed: number }[] {
+    return [
+      ...this.#thread.tasks().map((t) => ({ taskId: t.id, role: 'active' as const, phase: t.phase, processed: t.processed })),
+      ...this.#thread.standbyTasks().map((s) => ({ taskId: s.id, role: s.role, phase: 'running', processed: 0 })),
+    ];
   }
 
   #fail(err: unknown): void {

@@ -9,8 +9,22 @@ const State = z.enum(STREAMS_STATES);
 export const TXN_PHASES = ['begin', 'offsets-added', 'committing', 'committed', 'aborting', 'aborted', 'fenced'] as const;
 export type TxnPhase = (typeof TXN_PHASES)[number];
 
-export const TASK_PHASES = ['created', 'restoring', 'restored', 'running', 'closed', 'migrated'] as const;
+/**
+ * Kafka Streams' task states (created, restoring, running, suspended, closed), plus two moments
+ * the console shows: 'restored' (restore done, about to run) and 'migrated' (closed dirty because
+ * the task may already run elsewhere: lost generation, fenced producer).
+ */
+export const TASK_PHASES = ['created', 'restoring', 'restored', 'running', 'suspended', 'closed', 'migrated'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
+
+/** An active task processes; a standby keeps a copy of its state; a warm-up is a standby placed to take over. */
+export const TASK_ROLES = ['active', 'standby', 'warmup'] as const;
+export type TaskRole = (typeof TASK_ROLES)[number];
+
+/** Where a restored task's state came from: the changelog from scratch, or a standby's copy plus the delta. */
+export const RESTORE_SOURCES = ['changelog', 'standby'] as const;
+
+export const REBALANCE_PROTOCOLS = ['eager', 'cooperative'] as const;
 
 const base = { at: z.number() };
 const TopicPartitionOffset = z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() });
@@ -27,8 +41,18 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     assigned: z.array(z.string()),
     revoked: z.array(z.string()),
     kept: z.array(z.string()),
-    /** JoinGroup + SyncGroup as kafkajs measured it. */
+    /** JoinGroup + SyncGroup. */
     durationMs: z.number(),
+    protocol: z.enum(REBALANCE_PROTOCOLS).optional(),
+    /** Why this member joined: 'joining the group', 'probing rebalance', 'revoked partitions: follow-up rebalance', … */
+    reason: z.string().optional(),
+    /** Tasks taken away without a clean hand-over (the generation was lost). */
+    lost: z.array(z.string()).optional(),
+    /** Standby and warm-up tasks of this member in the new generation. */
+    standby: z.array(z.string()).optional(),
+    warmup: z.array(z.string()).optional(),
+    /** A cooperative follow-up rebalance comes next (this member gave partitions up). */
+    followUp: z.boolean().optional(),
   }),
   z.object({
     ...base,
@@ -40,6 +64,27 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     restored: z.number().int().optional(),
     toRestore: z.number().int().optional(),
     durationMs: z.number().optional(),
+    role: z.enum(TASK_ROLES).optional(),
+    restoreSource: z.enum(RESTORE_SOURCES).optional(),
+    /** Standby / warm-up: records between its stores and the changelog's end. */
+    changelogLag: z.number().int().nullable().optional(),
+    /** On suspended / closed / migrated: when the task last processed a record here (null: never). */
+    lastProcessedAt: z.number().nullable().optional(),
+  }),
+  /**
+   * The first record a task processed after it was (re)assigned or after a rebalance it stayed
+   * through: how long it had not processed. For a task that moved, the console joins this with
+   * the old owner's lastProcessedAt.
+   */
+  z.object({
+    ...base,
+    type: z.literal('pause'),
+    taskId: z.string(),
+    /** kept: stayed with this member through a rebalance; assigned: new to this member. */
+    kind: z.enum(['kept', 'assigned']),
+    firstProcessedAt: z.number(),
+    /** Since this member last processed the task (kept), or since it was assigned here. */
+    pauseMs: z.number(),
   }),
   z.object({
     ...base,
@@ -79,6 +124,8 @@ export const StreamsEvent = z.discriminatedUnion('type', [
         phase: z.enum(TASK_PHASES),
         processed: z.number().int(),
         positions: z.array(TopicPartitionOffset),
+        role: z.enum(TASK_ROLES).optional(),
+        changelogLag: z.number().int().nullable().optional(),
       }),
     ),
   }),
