@@ -30,12 +30,14 @@ function random(seed: number): () => number {
   };
 }
 
-describe('fault storms on bank-ledger', () => {
+// On one node and on three: with three, partition leaders and the group and transaction
+// coordinators sit on different nodes, so every request of the runtime's client is routed.
+describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
   let b: RunningBroker;
   let kafka: Kafka;
 
   beforeAll(async () => {
-    b = await startBroker({ port: 0, dataDir: null });
+    b = await startBroker({ port: 0, dataDir: null, nodes });
     kafka = new Kafka({ brokers: [b.bootstrap], clientId: 'storm-test', logLevel: logLevel.NOTHING });
   });
   afterAll(async () => {
@@ -134,7 +136,7 @@ describe('fault storms on bank-ledger', () => {
   it('exactly_once: 0 missing, 0 duplicated, money conserved', async () => {
     const seed = Number(process.env.STORM_SEED ?? Date.now() % 100_000);
     const r = await storm('exactly_once', seed);
-    console.log(`exactly_once storm (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced}, verifier ${JSON.stringify(r.snapshot)}`);
+    console.log(`exactly_once storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced}, verifier ${JSON.stringify(r.snapshot)}`);
     expect(r.telemetryInvalid).toBe(0);
     expect(r.snapshot.inputs).toBeGreaterThan(5000);
     expect(r.snapshot.pending).toBe(0);
@@ -149,7 +151,7 @@ describe('fault storms on bank-ledger', () => {
   it('at_least_once: 0 missing (duplicates counted)', async () => {
     const seed = Number(process.env.STORM_SEED ?? Date.now() % 100_000);
     const r = await storm('at_least_once', seed);
-    console.log(`at_least_once storm (seed ${seed}): actions ${JSON.stringify(r.actions)}, verifier ${JSON.stringify(r.snapshot)}`);
+    console.log(`at_least_once storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, verifier ${JSON.stringify(r.snapshot)}`);
     expect(r.telemetryInvalid).toBe(0);
     expect(r.snapshot.inputs).toBeGreaterThan(5000);
     expect(r.snapshot.pending).toBe(0);
