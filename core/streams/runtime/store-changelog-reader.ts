@@ -151,6 +151,21 @@ export class StoreChangelogReader {
       }
       progressed.add(r.taskId);
     }
+    // A fetch holding only transaction markers or aborted records hands nothing out but moves the
+    // position. That is often all a promoted standby has left to read (the dead owner's aborted
+    // transaction), so follow the position, or the restore would never reach its end.
+    for (const r of [...this.#byPartition.values()]) {
+      const position = this.fetcher.position(r);
+      if (position === null) continue;
+      const reached = r.endOffset === null ? position : Math.min(position, r.endOffset);
+      const current = r.state.changelogOffset(r.topic);
+      if (current === null ? reached > 0 : reached > current) r.state.apply(r.topic, [], reached);
+      if (r.endOffset !== null && position >= r.endOffset) {
+        this.#byPartition.delete(partitionKey(r.topic, r.partition));
+        this.fetcher.unassign([{ topic: r.topic, partition: r.partition }]);
+        progressed.add(r.taskId);
+      }
+    }
     for (const taskId of progressed) {
       const stillReading = [...this.#byPartition.values()].some((r) => r.taskId === taskId && r.role === 'active');
       const restore = this.#restores.get(taskId)!;
