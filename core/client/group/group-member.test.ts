@@ -1,9 +1,6 @@
 // GroupMember against the embedded broker over TCP, with real KafkaClients: eager and
 // cooperative sharing, the follow-up rebalance, static membership across a restart, stale
 // commits, the session timeout, and a third-party client's DescribeGroups.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import type { BrokerEvent } from '../../broker/events.js';
@@ -12,6 +9,7 @@ import { ApiKey } from '../../protocol/apis.js';
 import type { TopicPartition } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitResponse } from '../../protocol/schema/generated/index.js';
+import { describeGroupWithKafkaPython, pythonCanImport } from '../../testing/python-clients.js';
 import { KafkaClient } from '../client.js';
 import type { GroupMemberEvent } from './group-events.js';
 import { GroupMember, type GroupMemberConfig } from './group-member.js';
@@ -248,24 +246,13 @@ describe('GroupMember against the embedded broker', () => {
     expect(started).toMatchObject({ reason: 'probing rebalance', revoked: [], lost: [] });
   });
 
-  const python = '/usr/bin/python3';
-  it.runIf(existsSync(python))("kafka-python's DescribeGroups shows the members and their assignment", async () => {
+  it.runIf(pythonCanImport('kafka'))("kafka-python's DescribeGroups shows the members and their assignment", async () => {
     const t = topic();
     const a = join('described', t, 'cooperative', { groupInstanceId: 'inst-a' });
     const bb = join('described', t, 'cooperative');
     await Promise.all([a.member.start(), bb.member.start()]);
     await settled('described', [a, bb]);
-    const script = `
-import json, sys
-from kafka import KafkaAdminClient
-admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], client_id='describe')
-g = admin.describe_consumer_groups([sys.argv[2]])[0]
-print(json.dumps({'state': g.state, 'protocol': g.protocol, 'protocol_type': g.protocol_type, 'members': [
-  {'member_id': m.member_id, 'assignment': {t: sorted(ps) for t, ps in m.member_assignment.assignment}} for m in g.members]}))
-admin.close()
-`;
-    const { stdout } = await promisify(execFile)(python, ['-c', script, b.bootstrap, 'described'], { timeout: 30_000 });
-    const described = JSON.parse(stdout) as { state: string; protocol: string; protocol_type: string; members: { member_id: string; assignment: Record<string, number[]> }[] };
+    const described = await describeGroupWithKafkaPython(b.bootstrap, 'described');
     expect(described).toMatchObject({ state: 'Stable', protocol: 'stream', protocol_type: 'consumer' });
     const byId = new Map(described.members.map((m) => [m.member_id, m.assignment[t]]));
     expect(byId.get(a.member.memberId)).toEqual(names(a.member.assignment));
