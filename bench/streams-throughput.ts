@@ -1,6 +1,8 @@
-// Part 1 of the streams benchmark: the passthrough app run by KafkaStreams (one instance, in this
-// process) against a hand-written kafkajs consume → produce loop with the same guarantee. Every
-// run gets fresh topics and a fresh group; the input is pre-filled before the clock starts.
+// Part 1 of the streams benchmark: an app (passthrough or bank-ledger) run by KafkaStreams (one
+// instance, in this process) against a hand-written kafkajs consume → produce loop with the same
+// guarantee doing the same work (bank-ledger: a balance per account in a Map, one ledger record to
+// the output and one row to a changelog topic per transfer). Every run gets fresh topics and a
+// fresh group; the input is pre-filled before the clock starts.
 //
 // Both sides are timed by the same 5 ms poller over two counters: records processed (KafkaStreams:
 // the tasks' `processed`; loop: records handed to the producer) and the input offsets committed
@@ -9,8 +11,9 @@
 // poll that sees all N processed and committed. Under at-most-once the offsets are committed
 // before the records are sent, so the end there is when the last records are handed to the
 // producer (on both sides).
-import type { Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
+import { bankLedgerTopology, BALANCES_STORE } from '../core/apps/bank-ledger.js';
 import { passthroughTopology } from '../core/apps/passthrough.js';
 import { KafkaStreams, StreamsEvent } from '../core/streams/index.js';
 import type { ProcessingGuarantee } from '../core/streams/index.js';
@@ -24,8 +27,11 @@ const FETCH_MAX_WAIT_MS = 250;
 const VALUE_BYTES = 100;
 
 export type Side = 'streams' | 'loop';
+export const THROUGHPUT_APPS = ['passthrough', 'bank-ledger'] as const;
+export type ThroughputApp = (typeof THROUGHPUT_APPS)[number];
 
 export interface RunResult {
+  app: ThroughputApp;
   side: Side;
   guarantee: ProcessingGuarantee;
   records: number;
@@ -63,8 +69,14 @@ interface Measured {
   brokerCpuMs: number;
 }
 
-/** Writes `n` records (~100-byte values, 1000 keys) round-robin over the input's partitions. */
-async function prefill(kafka: Kafka, topic: string, n: number): Promise<void> {
+/** passthrough: ~100 bytes of text; bank-ledger: a transfer (core/apps/records.ts InputValue). */
+function inputValue(app: ThroughputApp, i: number): string {
+  if (app === 'passthrough') return `record ${i} `.padEnd(VALUE_BYTES, '.');
+  return JSON.stringify({ gen: 'bench', seq: i, ts: Date.now(), amount: (i % 100) - 50 || 1 });
+}
+
+/** Writes `n` records (1000 keys) round-robin over the input's partitions. */
+async function prefill(kafka: Kafka, app: ThroughputApp, topic: string, n: number): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
@@ -77,7 +89,7 @@ async function prefill(kafka: Kafka, topic: string, n: number): Promise<void> {
         next = to;
         const messages = [];
         for (let i = from; i < to; i++) {
-          messages.push({ key: `k${i % 1000}`, value: `record ${i} `.padEnd(VALUE_BYTES, '.'), partition: i % INPUT_PARTITIONS });
+          messages.push({ key: `k${i % 1000}`, value: inputValue(app, i), partition: i % INPUT_PARTITIONS });
         }
         await producer.send({ topic, messages, acks: -1 });
       }
@@ -128,8 +140,9 @@ class CommittedOffsets {
   }
 }
 
-async function runStreams(kafka: Kafka, bootstrap: string, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'side' | 'guarantee'>> {
-  const streams = new KafkaStreams(passthroughTopology({ applicationId: names.app, input: names.input, output: names.output }), {
+async function runStreams(kafka: Kafka, bootstrap: string, app: ThroughputApp, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'app' | 'side' | 'guarantee'>> {
+  const topology = (app === 'passthrough' ? passthroughTopology : bankLedgerTopology)({ applicationId: names.app, input: names.input, output: names.output });
+  const streams = new KafkaStreams(topology, {
     applicationId: names.app,
     bootstrapServers: [bootstrap],
     processingGuarantee: guarantee,
@@ -159,7 +172,7 @@ async function runStreams(kafka: Kafka, bootstrap: string, guarantee: Processing
   return finish(m, n, issues);
 }
 
-function finish(m: Measured, n: number, issues: string[]): Omit<RunResult, 'side' | 'guarantee'> {
+function finish(m: Measured, n: number, issues: string[]): Omit<RunResult, 'app' | 'side' | 'guarantee'> {
   const ms = m.first === null ? NaN : m.last - m.first;
   if (!m.complete) issues.push(`incomplete: not all ${n} records processed and committed within the budget`);
   const cpuMsPerK = m.complete ? (m.cpuMs + m.brokerCpuMs) / (n / 1000) : NaN;
@@ -178,7 +191,37 @@ class Serial {
   }
 }
 
-async function runLoop(kafka: Kafka, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'side' | 'guarantee'>> {
+/** The loop's work per batch: what goes to which topic. */
+type LoopWork = (batch: EachBatchPayload['batch']) => { topic: string; messages: Message[] }[];
+
+function passthroughWork(names: RunNames): LoopWork {
+  return (batch) => [{ topic: names.output, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp })) }];
+}
+
+/** bank-ledger by hand: the balance per account in a Map, a ledger record out, the new row to the changelog. */
+function bankLedgerWork(names: RunNames): LoopWork {
+  const balances = new Map<string, number>();
+  return (batch) => {
+    const ledger: Message[] = [];
+    const rows: Message[] = [];
+    for (const m of batch.messages) {
+      const account = m.key?.toString() ?? '';
+      const t = JSON.parse(m.value?.toString() ?? '{}') as { gen: string; seq: number; amount?: number };
+      const amount = t.amount ?? 0;
+      const balance = (balances.get(account) ?? 0) + amount;
+      balances.set(account, balance);
+      rows.push({ key: account, value: JSON.stringify({ balance, amount, gen: t.gen, seq: t.seq }) });
+      ledger.push({ key: account, value: JSON.stringify({ account, amount, balance, gen: t.gen, seq: t.seq, source: { partition: batch.partition, offset: Number(m.offset) } }) });
+    }
+    return [
+      { topic: names.output, messages: ledger },
+      { topic: names.changelog, messages: rows },
+    ];
+  };
+}
+
+async function runLoop(kafka: Kafka, app: ThroughputApp, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'app' | 'side' | 'guarantee'>> {
+  const work = app === 'passthrough' ? passthroughWork(names) : bankLedgerWork(names);
   const eos = guarantee === 'exactly_once';
   const consumer: Consumer = kafka.consumer({
     groupId: names.app,
@@ -227,16 +270,16 @@ async function runLoop(kafka: Kafka, guarantee: ProcessingGuarantee, names: RunN
       committed.set(partition, next);
     }
     if (batch.messages.length > 0) {
-      const messages = batch.messages.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp }));
-      processed += messages.length;
+      const topicMessages = work(batch);
+      processed += batch.messages.length;
       if (eos) {
         if (txn === null) {
           txn = await producer.transaction();
           txnBegun = Date.now();
         }
-        await txn.send({ topic: names.output, messages, acks: -1 });
+        await txn.sendBatch({ topicMessages, acks: -1 });
       } else {
-        await producer.send({ topic: names.output, messages, acks: -1 });
+        await producer.sendBatch({ topicMessages, acks: -1 });
       }
     }
     resolveOffset(batch.lastOffset());
@@ -273,6 +316,8 @@ interface RunNames {
   app: string;
   input: string;
   output: string;
+  /** the loop's bank-ledger changelog (KafkaStreams creates its own, `<app>-balances-changelog`) */
+  changelog: string;
 }
 
 let runSeq = 0;
@@ -281,23 +326,26 @@ let runSeq = 0;
 export async function throughputRun(
   kafka: Kafka,
   bootstrap: string,
+  app: ThroughputApp,
   side: Side,
   guarantee: ProcessingGuarantee,
   n: number,
   budgetMs: number,
   brokerCpu: BrokerCpu,
 ): Promise<RunResult> {
-  const tag = `${side}-${guarantee.replaceAll('_', '-')}-${++runSeq}`;
-  const names: RunNames = { app: `bench-${tag}`, input: `bench-in-${tag}`, output: `bench-out-${tag}` };
-  await createTopics(kafka, [names.input, names.output], INPUT_PARTITIONS);
+  const tag = `${app}-${side}-${guarantee.replaceAll('_', '-')}-${++runSeq}`;
+  const names: RunNames = { app: `bench-${tag}`, input: `bench-in-${tag}`, output: `bench-out-${tag}`, changelog: `bench-${tag}-${BALANCES_STORE}-changelog` };
+  const loopChangelog = side === 'loop' && app === 'bank-ledger' ? [names.changelog] : [];
+  await createTopics(kafka, [names.input, names.output, ...loopChangelog], INPUT_PARTITIONS);
   try {
-    await prefill(kafka, names.input, n);
-    const r = side === 'streams' ? await runStreams(kafka, bootstrap, guarantee, names, n, budgetMs, brokerCpu) : await runLoop(kafka, guarantee, names, n, budgetMs, brokerCpu);
+    await prefill(kafka, app, names.input, n);
+    const r = side === 'streams' ? await runStreams(kafka, bootstrap, app, guarantee, names, n, budgetMs, brokerCpu) : await runLoop(kafka, app, guarantee, names, n, budgetMs, brokerCpu);
     // Output sanity: every input record once (markers add offsets under exactly-once).
     const out = await highWatermarks(kafka, names.output);
     if (guarantee === 'exactly_once' ? out < n : out !== n) r.issues.push(`output topic holds ${out} offsets for ${n} inputs`);
-    return { side, guarantee, ...r };
+    return { app, side, guarantee, ...r };
   } finally {
-    await deleteTopics(kafka, [names.input, names.output]);
+    // names.changelog is also KafkaStreams' changelog name for names.app.
+    await deleteTopics(kafka, [names.input, names.output, ...(app === 'bank-ledger' ? [names.changelog] : [])]);
   }
 }

@@ -1,19 +1,31 @@
-// `npm run bench:streams [-- --records N --rounds R --rate R --only throughput|failover]`:
-//   1. Throughput of the passthrough app under KafkaStreams (one instance, in this process) for
-//      each processing guarantee, as ratios to a hand-written kafkajs consume → produce loop with
-//      the same guarantee, against the same broker in the same run (medians of interleaved rounds).
-//   2. Failover of passthrough (exactly_once), three Supervisor worker-thread instances, paced
-//      input: graceful stop, kill and freeze of an instance, session timeouts 6 s and 10 s.
+// `npm run bench:streams [-- --records N --rounds R --rate R --only throughput|failover|pause]`:
+//   throughput  passthrough and bank-ledger under KafkaStreams (one instance, in this process), at
+//               least once and exactly once, as ratios to a hand-written kafkajs consume → produce
+//               loop doing the same work with the same guarantee, against the same broker in the
+//               same run (medians of interleaved rounds), CPU ms per 1k records; target ≥ 1.5×.
+//   failover    three Supervisor worker-thread instances, paced input: passthrough (exactly_once)
+//               under graceful stop, kill and freeze, session timeouts 6 s and 10 s; then
+//               bank-ledger (exactly_once, static members) with no standby and with one: a kill and
+//               a restart within the session timeout, split into detection, rebalance, restore and
+//               first commit (bench/streams-failover-phases.ts).
+//   pause       the pause of tasks that stay with a healthy instance when a fourth joins three while
+//               one of them is frozen or slow, cooperative vs eager (bench/streams-pause.ts).
 // The broker runs in a child process (bench/broker-child.ts, in memory), 127.0.0.1, a port picked
-// at run time; everything started is stopped, every wait is bounded.
+// at run time; everything started is stopped, every wait is bounded. The load average is printed
+// with every block: the figures are only as steady as the machine.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { BrokerEvent } from '../core/broker/events.js';
 import type { ProcessingGuarantee } from '../core/streams/index.js';
 import { ClientErrors, f0, f1, f2, kRate, makeKafka, median, printTable } from './streams-common.js';
 import { failoverBlock, type FailoverResult } from './streams-failover.js';
-import { COMMIT_INTERVAL_MS, INPUT_PARTITIONS, throughputRun, type RunResult, type Side } from './streams-throughput.js';
+import { failoverPhasesBlock, type PhaseResult } from './streams-failover-phases.js';
+import { PAUSE_CASES, pauseRun, type PauseResult, type Protocol } from './streams-pause.js';
+import { COMMIT_INTERVAL_MS, INPUT_PARTITIONS, THROUGHPUT_APPS, throughputRun, type RunResult, type Side, type ThroughputApp } from './streams-throughput.js';
 import { JsonChild, nowMs } from './util.js';
 
+const BLOCKS = ['throughput', 'failover', 'pause'] as const;
+type Block = (typeof BLOCKS)[number];
 const { values: args } = parseArgs({
   options: {
     records: { type: 'string' },
@@ -23,8 +35,14 @@ const { values: args } = parseArgs({
     help: { type: 'boolean', short: 'h' },
   },
 });
+const USAGE = `usage: npm run bench:streams [-- --records 150000] [--rounds 4] [--rate 300] [--only ${BLOCKS.join('|')}]
+  --records  records per throughput run          --rounds  interleaved throughput rounds
+  --rate     paced input of failover and pause (records/s)
+  --only     one block: throughput (passthrough, bank-ledger vs the kafkajs loop), failover
+             (passthrough stop/kill/freeze; bank-ledger kill and static restart in phases), pause
+             (kept tasks' pause, a fourth joins while one is frozen or slow, cooperative vs eager)`;
 if (args.help) {
-  console.log('usage: npm run bench:streams [-- --records 150000] [--rounds 4] [--rate 300] [--only throughput|failover]');
+  console.log(USAGE);
   process.exit(0);
 }
 const positive = (name: string, v: string | undefined, dflt: number): number => {
@@ -35,23 +53,33 @@ const positive = (name: string, v: string | undefined, dflt: number): number => 
   }
   return n;
 };
+if (args.only !== undefined && !(BLOCKS as readonly string[]).includes(args.only)) {
+  console.error(`--only takes ${BLOCKS.join(', ')}`);
+  process.exit(2);
+}
 const CFG = {
   records: positive('records', args.records, 150_000),
   rounds: positive('rounds', args.rounds, 4),
   rate: positive('rate', args.rate, 300),
-  only: args.only,
+  only: args.only as Block | undefined,
   /** The broker's group.initial.rebalance.delay.ms (bench/broker-child.ts argv; the CLI has no such flag). */
   initialRebalanceDelayMs: 300,
   sessionTimeouts: [6000, 10_000],
   heartbeatIntervalMs: 1000,
+  /** bank-ledger failover in phases and the pause block: the console's demo session timeout. */
+  demoSessionTimeoutMs: 10_000,
+  /** paced load before the first bank-ledger fault, so the changelogs hold something to restore */
+  fillMs: 20_000,
+  freezeMs: 4500,
+  slowMs: 20,
 };
-if (CFG.only !== undefined && CFG.only !== 'throughput' && CFG.only !== 'failover') {
-  console.error('--only takes throughput or failover');
-  process.exit(2);
-}
+const runs = (block: Block): boolean => CFG.only === undefined || CFG.only === block;
 
-const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'at_most_once', 'exactly_once'];
+const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'exactly_once'];
 const SHORT: Record<ProcessingGuarantee, string> = { at_least_once: 'ALOS', at_most_once: 'AMO', exactly_once: 'EOS' };
+/** Issue 10's target for the runtime over the kafkajs loop. */
+const THROUGHPUT_TARGET = 1.5;
+const load = (): string => loadavg().map(f2).join(' / ');
 
 let broker: JsonChild | undefined;
 const notes: string[] = [];
@@ -72,64 +100,68 @@ function verdict(ok: boolean | null): string {
   return ok === null ? 'n/a' : ok ? 'target met' : 'target NOT met';
 }
 
+/** The broker's events since the previous call (group.*, txn.committed/aborted/fenced). */
+async function brokerEvents(): Promise<BrokerEvent[]> {
+  return (await broker?.request<{ events: BrokerEvent[] }>('events', 10_000).catch(() => null))?.events ?? [];
+}
+
 async function throughput(bootstrap: string): Promise<string[][]> {
   const kafka = makeKafka(bootstrap, 'bench-streams', clientErrors);
   const budgetMs = Math.max(60_000, CFG.records / 2);
   const brokerCpu = async (): Promise<number> => (await broker?.request<{ cpuMs: number }>('stats', 10_000).catch(() => null))?.cpuMs ?? NaN;
-  const run = (side: Side, g: ProcessingGuarantee, n: number) => throughputRun(kafka, bootstrap, side, g, n, budgetMs, brokerCpu);
+  const run = (app: ThroughputApp, side: Side, g: ProcessingGuarantee, n: number) => throughputRun(kafka, bootstrap, app, side, g, n, budgetMs, brokerCpu);
   // Warm-up (not reported): JIT and connection set-up for both sides.
   const warm = Math.max(1000, Math.round(CFG.records / 10));
-  for (const side of ['loop', 'streams'] as const) {
-    for (const issue of (await run(side, 'at_least_once', warm)).issues) notes.push(`throughput warm-up ${side} ALOS: ${issue}`);
+  for (const app of THROUGHPUT_APPS) {
+    for (const side of ['loop', 'streams'] as const) {
+      for (const issue of (await run(app, side, 'at_least_once', warm)).issues) notes.push(`throughput warm-up ${app} ${side} ALOS: ${issue}`);
+    }
   }
   const runs: RunResult[] = [];
   for (let round = 0; round < CFG.rounds; round++) {
-    for (const g of GUARANTEES) {
-      // Alternate which side goes first, so drift in the machine's load does not favour one.
-      const order: Side[] = round % 2 === 0 ? ['loop', 'streams'] : ['streams', 'loop'];
-      for (const side of order) {
-        const r = await run(side, g, CFG.records);
-        runs.push(r);
-        console.log(
-          `  round ${round + 1} ${side.padEnd(7)} ${SHORT[g].padEnd(4)}: ${kRate(r.rate)} (${f2(r.ms / 1000)} s, commit tail ${f0(r.tailMs)} ms, ${f1(r.cpuMsPerK)} CPU ms/1k rec)` +
-            `${r.issues.length ? `  [${r.issues.join('; ')}]` : ''}`,
-        );
-        for (const issue of r.issues) notes.push(`throughput round ${round + 1} ${side} ${SHORT[g]}: ${issue}`);
+    for (const app of THROUGHPUT_APPS) {
+      for (const g of GUARANTEES) {
+        // Alternate which side goes first, so drift in the machine's load does not favour one.
+        const order: Side[] = round % 2 === 0 ? ['loop', 'streams'] : ['streams', 'loop'];
+        for (const side of order) {
+          const r = await run(app, side, g, CFG.records);
+          runs.push(r);
+          console.log(
+            `  round ${round + 1} ${app.padEnd(11)} ${side.padEnd(7)} ${SHORT[g].padEnd(4)}: ${kRate(r.rate)} (${f2(r.ms / 1000)} s, commit tail ${f0(r.tailMs)} ms, ${f1(r.cpuMsPerK)} CPU ms/1k rec)` +
+              `${r.issues.length ? `  [${r.issues.join('; ')}]` : ''}`,
+          );
+          for (const issue of r.issues) notes.push(`throughput round ${round + 1} ${app} ${side} ${SHORT[g]}: ${issue}`);
+        }
       }
     }
+    console.log(`  load average after round ${round + 1}: ${load()}`);
   }
-  const of = (side: Side, g: ProcessingGuarantee) => runs.filter((r) => r.side === side && r.guarantee === g);
-  const rate = (side: Side, g: ProcessingGuarantee) => median(of(side, g).map((r) => r.rate));
-  const cpu = (side: Side, g: ProcessingGuarantee) => median(of(side, g).map((r) => r.cpuMsPerK));
-  const rows: string[][] = [['what', 'median rate', 'runs (k rec/s)', 'CPU ms/1k rec', 'ratio of medians', 'median of round ratios', 'target', 'verdict']];
-  for (const g of GUARANTEES) {
-    for (const side of ['loop', 'streams'] as const) {
-      const all = of(side, g)
-        .map((r) => (Number.isFinite(r.rate) ? (r.rate / 1000).toFixed(1) : 'x'))
-        .join(' / ');
-      rows.push([`${side} ${SHORT[g]}`, kRate(rate(side, g)), all, f1(cpu(side, g)), '', '', '', '']);
-    }
-  }
+  const of = (app: ThroughputApp, side: Side, g: ProcessingGuarantee) => runs.filter((r) => r.app === app && r.side === side && r.guarantee === g);
+  const rate = (app: ThroughputApp, side: Side, g: ProcessingGuarantee) => median(of(app, side, g).map((r) => r.rate));
+  const cpu = (app: ThroughputApp, side: Side, g: ProcessingGuarantee) => median(of(app, side, g).map((r) => r.cpuMsPerK));
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
-  const checks: [string, ProcessingGuarantee, ProcessingGuarantee, number | null][] = [
-    ['streams-ALOS / loop-ALOS', 'at_least_once', 'at_least_once', 0.9],
-    ['streams-EOS / loop-ALOS', 'exactly_once', 'at_least_once', 0.5],
-    ['streams-EOS / loop-EOS', 'exactly_once', 'exactly_once', null],
-    ['streams-AMO / loop-AMO', 'at_most_once', 'at_most_once', null],
-  ];
-  for (const [what, a, b, target] of checks) {
-    const ofMedians = ratio(rate('streams', a), rate('loop', b));
-    // Runs of the same round are minutes closer in time than runs of different rounds: pairing
-    // them cancels slow drift in the machine's load.
-    const perRound = of('streams', a).map((s, k) => ratio(s.rate, of('loop', b)[k]?.rate ?? NaN));
-    const paired = median(perRound);
-    let v = '';
-    if (target !== null) {
-      const met = [ofMedians, paired].map((r) => Number.isFinite(r) && r >= target);
-      v = met.every(Boolean) ? 'target met' : met.some(Boolean) ? 'inconclusive (the two ratios disagree)' : 'target NOT met';
+  const rows: string[][] = [['app', 'guarantee', 'loop (median)', 'streams (median)', 'CPU ms/1k loop / streams', 'ratio of medians', 'per round', 'median of round ratios', 'target', 'verdict']];
+  for (const app of THROUGHPUT_APPS) {
+    for (const g of GUARANTEES) {
+      const ofMedians = ratio(rate(app, 'streams', g), rate(app, 'loop', g));
+      // Runs of the same round are minutes closer in time than runs of different rounds: pairing
+      // them cancels slow drift in the machine's load.
+      const perRound = of(app, 'streams', g).map((s, k) => ratio(s.rate, of(app, 'loop', g)[k]?.rate ?? NaN));
+      const paired = median(perRound);
+      const met = [ofMedians, paired].map((r) => Number.isFinite(r) && r >= THROUGHPUT_TARGET);
+      rows.push([
+        app,
+        SHORT[g],
+        kRate(rate(app, 'loop', g)),
+        kRate(rate(app, 'streams', g)),
+        `${f1(cpu(app, 'loop', g))} / ${f1(cpu(app, 'streams', g))}`,
+        `${f2(ofMedians)}×`,
+        perRound.map(f2).join(' / '),
+        `${f2(paired)}×`,
+        `≥ ${THROUGHPUT_TARGET}× (producers still kafkajs)`,
+        met.every(Boolean) ? 'met' : met.some(Boolean) ? 'inconclusive (the two ratios disagree)' : 'not met',
+      ]);
     }
-    const cpuRatio = ratio(cpu('loop', b), cpu('streams', a));
-    rows.push([what, '', `per round ${perRound.map(f2).join(' / ')}`, `${f2(cpuRatio)}× (loop/streams)`, `${f2(ofMedians)}×`, `${f2(paired)}×`, target === null ? '—' : `≥ ${target}`, v]);
   }
   return rows;
 }
@@ -138,7 +170,7 @@ async function failover(bootstrap: string): Promise<string[][]> {
   const kafka = makeKafka(bootstrap, 'bench-streams-failover', clientErrors);
   const results: FailoverResult[] = [];
   for (const session of CFG.sessionTimeouts) {
-    console.log(`failover, session timeout ${session} ms, heartbeat ${CFG.heartbeatIntervalMs} ms:`);
+    console.log(`failover, session timeout ${session} ms, heartbeat ${CFG.heartbeatIntervalMs} ms (load ${load()}):`);
     const r = await failoverBlock(kafka, {
       bootstrap,
       sessionTimeoutMs: session,
@@ -169,49 +201,151 @@ async function failover(bootstrap: string): Promise<string[][]> {
   return rows;
 }
 
+const secs = (ms: number): string => (Number.isFinite(ms) ? `${f2(ms / 1000)} s` : 'n/a');
+
+async function failoverPhases(bootstrap: string): Promise<string[][]> {
+  const kafka = makeKafka(bootstrap, 'bench-streams-phases', clientErrors);
+  const results: PhaseResult[] = [];
+  for (const standbys of [0, 1]) {
+    console.log(`failover in phases, bank-ledger, ${standbys} standby, session timeout ${CFG.demoSessionTimeoutMs} ms (load ${load()}):`);
+    const r = await failoverPhasesBlock(kafka, standbys, {
+      bootstrap,
+      sessionTimeoutMs: CFG.demoSessionTimeoutMs,
+      heartbeatIntervalMs: CFG.heartbeatIntervalMs,
+      ratePerSec: CFG.rate,
+      fillMs: CFG.fillMs,
+      brokerEvents,
+      log: (line) => console.log(line),
+    });
+    results.push(...r.results);
+    notes.push(...r.notes);
+  }
+  const rows: string[][] = [['standbys', 'fault', 'victim (tasks)', 'detection', 'rebalance', 'restore (records, from)', 'first commit', 'total', 'broker rebalances', 'note']];
+  for (const r of results) {
+    rows.push([
+      String(r.standbys),
+      r.fault === 'restart' ? 'restart (static)' : r.fault,
+      `${r.victim} (${r.tasks.join(',')})`,
+      r.fault === 'restart' ? '—' : secs(r.detectedMs),
+      // Without a detection (restart), the rebalance phase is the restarted member's own join.
+      secs(r.assignedMs - (Number.isFinite(r.detectedMs) ? r.detectedMs : 0)),
+      `${secs(r.restoredMs - r.assignedMs)} (${r.restored}, ${r.sources})`,
+      secs(r.committedMs - r.restoredMs),
+      secs(r.committedMs),
+      `${r.brokerRebalances}${r.fault === 'restart' ? ' (0 expected)' : ''}`,
+      [r.sameTasks === null ? '' : r.sameTasks ? 'same tasks back' : 'NOT the same tasks back', r.note].filter(Boolean).join('; '),
+    ]);
+  }
+  return rows;
+}
+
+async function pause(bootstrap: string): Promise<Map<string, string[][]>> {
+  const kafka = makeKafka(bootstrap, 'bench-streams-pause', clientErrors);
+  const tables = new Map<string, string[][]>();
+  for (const fault of PAUSE_CASES) {
+    const results: PauseResult[] = [];
+    for (const protocol of ['cooperative', 'eager'] as Protocol[]) {
+      console.log(`pause, ${fault}, ${protocol} (load ${load()}):`);
+      const r = await pauseRun(kafka, fault, protocol, {
+        bootstrap,
+        sessionTimeoutMs: CFG.demoSessionTimeoutMs,
+        heartbeatIntervalMs: CFG.heartbeatIntervalMs,
+        ratePerSec: CFG.rate,
+        freezeMs: CFG.freezeMs,
+        slowMs: CFG.slowMs,
+        log: (line) => console.log(line),
+      });
+      if (r.result) results.push(r.result);
+      notes.push(...r.notes);
+    }
+    const rows: string[][] = [['protocol', 'tasks measured (kept of held)', 'p50', 'p99', 'max', 'largest output gap (consumer)', 'rebalances seen by a', 'join → settled', 'note']];
+    for (const r of results) {
+      rows.push([r.protocol, `${r.pauses.count} of ${r.held}`, secs(r.pauses.p50), secs(r.pauses.p99), secs(r.pauses.max), secs(r.outputGapMs), String(r.rebalances), secs(r.windowMs), r.note]);
+    }
+    const eager = results.find((r) => r.protocol === 'eager')?.pauses.p50 ?? NaN;
+    const coop = results.find((r) => r.protocol === 'cooperative')?.pauses.p50 ?? NaN;
+    rows.push(['eager / cooperative p50', '', `${f1(eager / coop)}×`, '', '', '', '', '', '']);
+    tables.set(fault === 'freeze' ? `c frozen ${CFG.freezeMs / 1000} s as d joins` : `c slowed to ${CFG.slowMs} ms/record 3 s before d joins`, rows);
+  }
+  return tables;
+}
+
 async function main(): Promise<void> {
   const t0 = nowMs();
   console.log('Streamwatch streams benchmark');
   console.log(
-    `config: throughput ${CFG.records} records of ~100 B per run, ${INPUT_PARTITIONS} partitions, ${CFG.rounds} interleaved rounds, commit interval ${COMMIT_INTERVAL_MS} ms ` +
-      `(all guarantees); failover: 3 instances, ${CFG.rate} rec/s, 6 partitions, exactly_once, heartbeat ${CFG.heartbeatIntervalMs} ms; broker in memory in a child process, ` +
-      `initial rebalance delay ${CFG.initialRebalanceDelayMs} ms (bench/broker-child.ts; core/broker/cli.ts has no flag for it); Node ${process.version}, ${cpus().length} cpus, load ${loadavg().map(f2).join(' / ')}`,
+    `config: throughput ${CFG.records} records per run (passthrough ~100 B, bank-ledger transfers), ${INPUT_PARTITIONS} partitions, ${CFG.rounds} interleaved rounds, commit interval ${COMMIT_INTERVAL_MS} ms; ` +
+      `failover and pause: ${CFG.rate} rec/s paced input, heartbeat ${CFG.heartbeatIntervalMs} ms; broker in memory in a child process, ` +
+      `initial rebalance delay ${CFG.initialRebalanceDelayMs} ms (bench/broker-child.ts; core/broker/cli.ts has no flag for it); Node ${process.version}, ${cpus().length} cpus, load ${load()}`,
   );
   const b = await JsonChild.start<{ bootstrap: string }>('broker-child.ts', ['', String(CFG.initialRebalanceDelayMs)]);
   broker = b.child;
   const bootstrap = b.ready.bootstrap;
   console.log(`broker: ${bootstrap}`);
-  let tRows: string[][] | null = null;
-  let fRows: string[][] | null = null;
-  if (CFG.only !== 'failover') {
-    console.log('throughput (passthrough vs kafkajs loop):');
+  /** Each block's tables, printed together at the end with the load average after the block. */
+  const out: { title: string; legend: string[]; rows: string[][]; load: string }[] = [];
+  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     const s = nowMs();
-    tRows = await throughput(bootstrap);
-    notes.push(`throughput part took ${f1((nowMs() - s) / 1000)} s`);
+    const r = await f();
+    notes.push(`${what} took ${f1((nowMs() - s) / 1000)} s`);
+    return r;
+  };
+  if (runs('throughput')) {
+    console.log(`throughput (passthrough and bank-ledger vs the kafkajs loop; load ${load()}):`);
+    const rows = await timed('throughput', () => throughput(bootstrap));
+    out.push({
+      title: `Throughput: records/s from the first record processed to the last processed and committed (median of ${CFG.rounds} rounds)`,
+      legend: [
+        'CPU ms/1k rec: bench process (first → last record) + broker process (run start → last record) per 1000 records; less sensitive to other load',
+        'loop: the hand-written kafkajs consume → produce loop doing the same work; both sides produce with kafkajs (the runtime\'s producers are still kafkajs)',
+      ],
+      rows,
+      load: load(),
+    });
   }
-  if (CFG.only !== 'throughput') {
-    const s = nowMs();
-    fRows = await failover(bootstrap);
-    notes.push(`failover part took ${f1((nowMs() - s) / 1000)} s`);
+  if (runs('failover')) {
+    const rows = await timed('failover (passthrough)', () => failover(bootstrap));
+    out.push({ title: 'Failover: t0 = fault; until every moved task runs elsewhere and its partition has new output (read_uncommitted)', legend: [], rows, load: load() });
+    const phases = await timed('failover in phases (bank-ledger)', () => failoverPhases(bootstrap));
+    out.push({
+      title: `Failover in phases: bank-ledger, exactly_once, 3 static members, session ${CFG.demoSessionTimeoutMs / 1000} s; t0 = kill; the latest over the victim's tasks`,
+      legend: [
+        'detection: → the broker removes the member or starts a rebalance (broker events); rebalance: → the new owner\'s rebalance telemetry assigning the task',
+        'restore: → its task \'restored\' event (records restored, source); first commit: → its first commit event covering the task\'s partition; total: t0 → first commit',
+        'restart (static): the victim is killed and restarted at once; no detection expected, rebalance = its own rejoin',
+      ],
+      rows: phases,
+      load: load(),
+    });
+  }
+  if (runs('pause')) {
+    const tables = await timed('pause', () => pause(bootstrap));
+    for (const [what, rows] of tables) {
+      out.push({
+        title: `Pause of tasks that stayed with a healthy instance (a, b), per task its largest pause, ${what}`,
+        legend: [
+          'from the runtime\'s pause telemetry of kind kept (first record after a rebalance − last record before it); passthrough, exactly_once, 12 partitions, session 10 s',
+          'largest output gap (consumer): the same partitions, gaps between output batches as a read_uncommitted consumer saw them arrive (a cross-check, adds fetch jitter)',
+        ],
+        rows,
+        load: load(),
+      });
+    }
   }
   const stats = await broker.request<{ rssMB: number; logged: { warn: number; error: number }; warnings: string[] }>('stats', 10_000).catch(() => null);
   if (stats) notes.push(`broker at the end: rss ${f1(stats.rssMB)} MB, logged ${stats.logged.warn} warn / ${stats.logged.error} error${stats.warnings.length ? `, e.g. ${stats.warnings.slice(0, 2).join(' | ')}` : ''}`);
   if (clientErrors.count > 0) notes.push(`bench kafkajs clients logged ${clientErrors.count} errors: ${clientErrors.summary()}`);
 
+  for (const t of out) {
+    console.log('');
+    console.log(t.title);
+    for (const l of t.legend) console.log(l);
+    printTable(t.rows);
+    console.log(`load average after the block: ${t.load}`);
+  }
   console.log('');
-  if (tRows) {
-    console.log(`Throughput: records/s from the first record processed to the last processed and committed (median of ${CFG.rounds} rounds)`);
-    console.log('CPU ms/1k rec: bench process (first → last record) + broker process (run start → last record) per 1000 records; less sensitive to other load');
-    printTable(tRows);
-    console.log('');
-  }
-  if (fRows) {
-    console.log('Failover: t0 = fault; until every moved task runs elsewhere and its partition has new output (read_uncommitted)');
-    printTable(fRows);
-    console.log('');
-  }
   for (const n of notes) console.log(`note: ${n}`);
-  console.log(`load average at the end ${loadavg().map(f2).join(' / ')}; total ${f1((nowMs() - t0) / 1000)} s`);
+  console.log(`load average at the end ${load()}; total ${f1((nowMs() - t0) / 1000)} s`);
 }
 
 try {
