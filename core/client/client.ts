@@ -1,8 +1,8 @@
-// The client: bootstrap, one connection per broker (opened on first use, reopened with
-// reconnect backoff), cluster metadata, and routing — to any broker, to a node, to a partition's
-// leader, to a group's or transactional id's coordinator — with the retries Kafka's own clients
-// make (errors.ts says which). Everything that speaks the wire outside the broker goes through
-// here: the stream runtime's consumer and producer, the monitor.
+// The client: bootstrap, one connection per broker and one more per coordinator (opened on first
+// use, reopened with reconnect backoff), cluster metadata, and routing — to any broker, to a
+// node, to a partition's leader, to a group's or transactional id's coordinator — with the
+// retries Kafka's own clients make (errors.ts says which). Everything that speaks the wire
+// outside the broker goes through here: the stream runtime's consumer and producer, the monitor.
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { ApiKey } from '../protocol/apis.js';
 import type { FindCoordinatorResponse, MetadataResponse } from '../protocol/schema/generated/index.js';
@@ -30,6 +30,8 @@ export interface KafkaClientConfig {
 
 export type CoordinatorType = 'group' | 'transaction';
 const COORDINATOR_KEY_TYPE: Record<CoordinatorType, number> = { group: 0, transaction: 1 };
+/** Marks the connection keys of coordinator connections ('group-coordinator-1'). */
+const COORDINATOR_CONNECTION = '-coordinator-';
 
 interface ReconnectState {
   failures: number;
@@ -72,11 +74,23 @@ export class KafkaClient {
   }
 
   /**
-   * A connection to any broker: one already open, else the known brokers, else the bootstrap
-   * list, in order. The error names every address tried.
+   * The connection for a coordinator's requests, apart from the node's own (Kafka's clients do the
+   * same): responses come back in request order, so a JoinGroup the coordinator holds for the
+   * whole rebalance would otherwise hold back every fetch and metadata answer from that node.
+   */
+  private coordinatorConnection(type: CoordinatorType, nodeId: number): Promise<BrokerConnection> {
+    const node = this.metadata.brokers.get(nodeId);
+    if (!node) return Promise.reject(new KafkaConnectionError(`broker ${nodeId} is not in the cluster metadata`, 'UNKNOWN_NODE', String(nodeId)));
+    return this.connectionTo(`${type}${COORDINATOR_CONNECTION}${nodeId}`, node);
+  }
+
+  /**
+   * A connection to any broker: one already open (not a coordinator's), else the known brokers,
+   * else the bootstrap list, in order. The error names every address tried.
    */
   async anyConnection(): Promise<BrokerConnection> {
-    for (const c of this.connections.values()) {
+    for (const [key, c] of this.connections) {
+      if (key.includes(COORDINATOR_CONNECTION)) continue;
       const conn = await c.catch(() => null);
       if (conn && !conn.closed) return conn;
     }
@@ -257,7 +271,7 @@ export class KafkaClient {
         const nodeId = await this.coordinatorFor(type, key);
         let conn: BrokerConnection;
         try {
-          conn = await this.nodeConnection(nodeId);
+          conn = await this.coordinatorConnection(type, nodeId);
         } catch (e) {
           this.coordinatorMoved(type, key);
           throw e;

@@ -84,6 +84,11 @@ export class StreamThread {
   #joinReason = 'joining the group';
   /** Between a join starting and its rebalance completing with no follow-up round pending. */
   #rebalancing = true;
+  /**
+   * Eager: the suspended tasks the last assignment gave back (kept) or not (revoked). The group
+   * member reports neither, since eager gives every partition up before joining.
+   */
+  #suspendedOutcome: { kept: TaskId[]; revoked: TaskId[] } = { kept: [], revoked: [] };
 
   constructor(topology: Topology, config: StreamsConfig, hooks: StreamThreadHooks) {
     this.#topology = topology;
@@ -298,6 +303,11 @@ export class StreamThread {
     if (assignment === null) return;
     const active = new Set(assignment.active);
     const standby = new Set(assignment.standby);
+    const suspended = this.tasks().filter((t) => t.phase === 'suspended');
+    this.#suspendedOutcome = {
+      kept: suspended.filter((t) => active.has(t.id)).map((t) => t.id),
+      revoked: suspended.filter((t) => !active.has(t.id)).map((t) => t.id),
+    };
     // Suspended tasks (eager) not given back are closed; kept ones resume.
     for (const task of this.tasks()) {
       if (active.has(task.id)) {
@@ -331,8 +341,10 @@ export class StreamThread {
       void this.#queue.run(async () => this.#updateState());
       const a = this.#assignment;
       const assigned = a?.generationId === e.generationId ? a.active : this.#tasksOfPartitionsIds(e.assigned);
-      const revoked = this.#tasksOfPartitionsIds(e.revoked);
-      const kept = this.#tasksOfPartitionsIds(e.kept);
+      const eager = e.rebalanceProtocol === 'eager';
+      const revoked = eager ? this.#suspendedOutcome.revoked : this.#tasksOfPartitionsIds(e.revoked);
+      const kept = eager ? this.#suspendedOutcome.kept : this.#tasksOfPartitionsIds(e.kept);
+      this.#suspendedOutcome = { kept: [], revoked: [] };
       this.#hooks.emit({
         type: 'rebalance',
         generation: e.generationId,
