@@ -176,6 +176,8 @@ describe.each([1, 3])('a fourth instance joins while one of three is frozen, %i 
         await new Promise((r) => setTimeout(r, stableAt + SETTLED_MS + 500 - Date.now()));
         const kept = keptBy(healthy, frozenAt);
         if (kept.length === 0 && attempt < MAX_JOINERS) {
+          const placement = ['a', 'b', 'c', joiner].map((id) => `${id} ${rebalances(id, frozenAt).at(-1)?.assigned.join(',')} (kept ${rebalances(id, frozenAt).map((r) => r.kept.join(',') || '-').join(' then ')})`);
+          console.log(`${nodes} node(s), ${protocol}: no task stayed with a healthy member (${frozen} frozen; ${placement.join('; ')}); another joiner`);
           const leftAt = Date.now();
           await supervisor.stop(joiner, 10_000, 'no task stayed with a healthy member; another joiner', { leaveGroup: true });
           await waitFor('three instances running in one generation', () => settledRebalances(['a', 'b', 'c'], leftAt) !== null, 60_000);

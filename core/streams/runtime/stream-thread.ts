@@ -12,6 +12,7 @@ import type { Admin, KafkaConfig, LogEntry } from 'kafkajs';
 import '../../kafkajs-fixes.js';
 import { KafkaClient, type KafkaClientConfig } from '../../client/client.js';
 import { KafkaResponseError } from '../../client/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { Fetcher, type FetchedRecord } from '../../client/fetcher.js';
 import { GroupMember } from '../../client/group/group-member.js';
 import type { GroupMemberEvent } from '../../client/group/group-events.js';
@@ -633,7 +634,13 @@ export class StreamThread {
       } catch (err) {
         // A commit the group refuses (the generation moved on) loses nothing: the records are
         // re-read by whoever owns them next (at-least-once). The member rejoins by itself.
-        this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}`, fatal: false });
+        // Refused because a rebalance is under way (cooperative: every commit interval of it) is
+        // routine, as Kafka Streams logs it: the next interval commits again.
+        if (err instanceof KafkaResponseError && err.code === ErrorCode.REBALANCE_IN_PROGRESS) {
+          this.#hooks.emit({ type: 'log', level: 'warn', message: `commit deferred: ${errorMessage(err)}` });
+        } else {
+          this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}`, fatal: false });
+        }
         return;
       }
     }
