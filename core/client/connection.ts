@@ -73,7 +73,19 @@ export class BrokerConnection {
     const socket = await dial(endpoint, opts);
     const conn = new BrokerConnection(socket, endpoint, opts);
     try {
-      await conn.negotiateApiVersions();
+      await conn.negotiateApiVersions().catch((e: unknown) => {
+        // A broker that hangs up on ApiVersions is, nearly always, a listener that expects
+        // something else first: TLS spoken to in plaintext, or the reverse.
+        if (e instanceof KafkaConnectionError && e.code === 'CLOSED') {
+          throw new KafkaConnectionError(
+            `${e.message} before answering ApiVersions: is it a ${opts.ssl ? 'plaintext' : 'TLS'} listener? (this client speaks ${opts.ssl ? 'TLS' : 'plaintext'})`,
+            'CLOSED',
+            conn.address,
+            { cause: e },
+          );
+        }
+        throw e;
+      });
       if (opts.authenticate) await opts.authenticate(conn);
       return conn;
     } catch (e) {

@@ -85,6 +85,8 @@ export class StreamThread {
   #joinReason = 'joining the group';
   /** Between a join starting and its rebalance completing with no follow-up round pending. */
   #rebalancing = true;
+  /** Tasks whose partitions the join that is under way reported lost (the generation was gone). */
+  #joinLost: TaskId[] = [];
   /**
    * Eager: the suspended tasks the last assignment gave back (kept) or not (revoked). The group
    * member reports neither, since eager gives every partition up before joining.
@@ -335,6 +337,7 @@ export class StreamThread {
     if (this.#stopping) return;
     if (e.type === 'group.join.started') {
       this.#joinReason = e.reason;
+      this.#joinLost = this.#tasksOfPartitionsIds(e.lost);
       this.#rebalancing = true;
       this.#hooks.setState('REBALANCING', `rebalance: ${e.reason}`);
     } else if (e.type === 'group.rebalance.completed') {
@@ -358,6 +361,8 @@ export class StreamThread {
         durationMs: e.totalMs,
         protocol: e.rebalanceProtocol,
         reason: this.#joinReason,
+        round: rebalanceRound(this.#joinReason, e.followUp),
+        lost: this.#joinLost,
         standby: a ? sortTasks(a.standby.filter((id) => !a.warmup.includes(id))) : [],
         warmup: a ? sortTasks(a.warmup) : [],
         followUp: e.followUp,
@@ -698,6 +703,15 @@ function clientConfig(config: StreamsConfig): KafkaClientConfig {
     ...(config.kafka.ssl ? { ssl: config.kafka.ssl as boolean } : {}),
     ...(sasl && isSaslMechanism(mechanism) ? { sasl: { mechanism, username: sasl.username ?? '', password: sasl.password ?? '' } } : {}),
   };
+}
+
+/**
+ * What a round was for: it gave partitions up and a follow-up round will hand them over
+ * (cooperative 'revoke'), it moved warm-ups that caught up ('probing'), or it assigned.
+ */
+function rebalanceRound(reason: string, followUp: boolean): 'revoke' | 'probing' | 'assign' {
+  if (followUp) return 'revoke';
+  return /probing/i.test(reason) ? 'probing' : 'assign';
 }
 
 function isSaslMechanism(m: string | undefined): m is 'plain' | 'scram-sha-256' | 'scram-sha-512' {

@@ -48,6 +48,8 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     reason: z.string().optional(),
     /** Tasks taken away without a clean hand-over (the generation was lost). */
     lost: z.array(z.string()).optional(),
+    /** revoke: this member gave tasks up and a follow-up round hands them over; probing: warm-ups checked; assign: the rest. */
+    round: z.enum(['revoke', 'assign', 'probing']).optional(),
     /** Standby and warm-up tasks of this member in the new generation. */
     standby: z.array(z.string()).optional(),
     warmup: z.array(z.string()).optional(),

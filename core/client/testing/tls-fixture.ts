@@ -1,0 +1,21 @@
+// A self-signed certificate for 127.0.0.1 / localhost (EC P-256, valid until 2126), made with
+// openssl req -x509 for the TLS tests only: it protects nothing.
+export const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBnDCCAUGgAwIBAgIUEYgX5lk9Ocspbk4aoDPOm/GHb7kwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwNjE5MjUxMloYDzIxMjYxMTEy
+MTkyNTEyWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQOxlUjX3BiJ47NRUMyQrMzb4xFJ1yuYdjeXqgMCoqiV88Zxhr437L4
+FOr/YxAv6HehYCczDFnQ0b5CWhP+XuUzo28wbTAdBgNVHQ4EFgQU7oF9ci2ywumN
+/Ki95qLlDQ6zyVgwHwYDVR0jBBgwFoAU7oF9ci2ywumN/Ki95qLlDQ6zyVgwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDSQAwRgIhAOkr2rUU8nacir/hgpt71DU8GSvlv6foScMZ1mfvF9ObAiEA
+wyXtf2WpSSijXQOdiyzzNeCzhHaPfQEz7QzZt5C6Psw=
+-----END CERTIFICATE-----
+`;
+
+export const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgGPPEP/eet4Lx12V+
+Kmb9/3gcCgE3MuoblWcdxJbWeLWhRANCAAQOxlUjX3BiJ47NRUMyQrMzb4xFJ1yu
+YdjeXqgMCoqiV88Zxhr437L4FOr/YxAv6HehYCczDFnQ0b5CWhP+XuUz
+-----END PRIVATE KEY-----
+`;
