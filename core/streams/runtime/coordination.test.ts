@@ -457,3 +457,80 @@ describe('one node with a SASL listener beside the plaintext one', () => {
     }
   }, 90_000);
 });
+
+describe('warm-ups and probing rebalances (HighAvailabilityTaskAssignor)', () => {
+  let b: RunningBroker;
+  let kafka: Kafka;
+
+  beforeAll(async () => {
+    b = await startBroker({ port: 0, dataDir: null, initialRebalanceDelayMs: 0 });
+    kafka = kafkaOf(b.bootstrap);
+  });
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  it('a new instance with no state gets warm-ups first, then takes tasks over at a probing rebalance, restoring only from its warm copy', async () => {
+    const app = 'ledger-probing';
+    const [input, output] = ['probing-in', 'probing-out'];
+    await createTopics(kafka, 4, input, output);
+    const instances: { id: string; s: KafkaStreams; events: StreamsEvent[] }[] = [];
+    const startInstance = async (id: string) => {
+      const s = new KafkaStreams(bankLedgerTopology({ applicationId: app, input, output }), {
+        applicationId: app,
+        bootstrapServers: [b.bootstrap],
+        clientId: id,
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 1000,
+        commitIntervalMs: 100,
+        // Caught up means within 5 records of the changelog's end; a probing rebalance every 2 s
+        // (below Kafka's 1 min minimum, so passed as a demo timing).
+        acceptableRecoveryLag: 5,
+        maxWarmupReplicas: 2,
+        demoTimings: { probingRebalanceIntervalMs: 2000 },
+      });
+      const events: StreamsEvent[] = [];
+      s.onEvent((e) => events.push(e));
+      instances.push({ id, s, events });
+      await s.start();
+      return { id, s, events };
+    };
+    const rebalances = (events: StreamsEvent[]) => events.filter((e): e is RebalanceEvent => e.type === 'rebalance');
+    try {
+      const a = await startInstance('probe-a');
+      const c = await startInstance('probe-b');
+      await waitFor('two instances running two tasks each', () => [a, c].every((m) => m.s.state === 'RUNNING' && activeTasks(m.s).length === 2), 60_000);
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: input,
+        messages: Array.from({ length: 800 }, (_, i) => ({ key: `acct-${i % 40}`, value: JSON.stringify({ gen: 'probing', seq: i, ts: Date.now(), amount: 1 }) })),
+      });
+      await producer.disconnect();
+      const processed = () => [a, c].flatMap((m) => m.s.tasks().filter((t) => t.role === 'active')).reduce((n, t) => n + t.processed, 0);
+      await waitFor('800 transfers processed', () => processed() >= 800, 60_000);
+
+      const n = await startInstance('probe-c');
+      await waitFor('the new instance running an active task', () => activeTasks(n.s).length > 0 && n.s.tasks().every((t) => t.role !== 'active' || t.phase === 'running'), 60_000);
+      const first = rebalances(n.events)[0]!;
+      const created = n.events.filter((e): e is TaskEvent => e.type === 'task' && e.role === 'active' && e.phase === 'created');
+      const restored = n.events.filter((e): e is TaskEvent => e.type === 'task' && e.phase === 'restored');
+      console.log(
+        `probing: first assignment of the new instance active ${JSON.stringify(first.assigned)} standby ${JSON.stringify(first.standby)}; rounds ${JSON.stringify(rebalances(n.events).map((r) => `${r.generation}:${r.round}:${r.reason}`))}; taken over ${JSON.stringify(created.map((e) => `${e.taskId} from ${e.restoreSource}`))}, restored ${JSON.stringify(restored.map((e) => `${e.taskId}:${e.restored}`))}`,
+      );
+      // Not caught up on anything: no active task at first, warm-up copies instead.
+      expect(first.assigned).toEqual([]);
+      expect(first.standby!.length).toBeGreaterThan(0);
+      // The move came with a probing rebalance, and from the warm copy.
+      expect(rebalances(n.events).some((r) => r.round === 'probing')).toBe(true);
+      expect(created.length).toBeGreaterThan(0);
+      expect(created.every((e) => e.restoreSource === 'standby')).toBe(true);
+      // Each task's changelog holds ~200 records; a warm copy has at most the acceptable lag left.
+      for (const e of restored) expect(e.restored).toBeLessThanOrEqual(5);
+      const all = () => instances.flatMap((m) => activeTasks(m.s)).sort();
+      await waitFor('every task active on exactly one instance, all three running', () => instances.every((m) => m.s.state === 'RUNNING') && all().join() === '0_0,0_1,0_2,0_3', 30_000);
+    } finally {
+      await Promise.all(instances.map((m) => m.s.close({ leaveGroup: true })));
+    }
+  }, 120_000);
+});

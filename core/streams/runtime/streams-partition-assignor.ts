@@ -95,10 +95,12 @@ export class StreamsPartitionAssignor implements GroupAssignor {
       for (const m of c.members) {
         const mine = perMember.get(m.memberId) ?? { active: [], standby: [], warmup: [] };
         let active = mine.active;
+        let heldBack: TaskId[] = [];
         if (config.rebalanceProtocol === 'cooperative') {
-          active = active.filter((id) =>
-            sourcePartitions(topology, id).every((tp) => (owner.get(partitionKey(tp.topic, tp.partition)) ?? m.memberId) === m.memberId),
-          );
+          const ownedElsewhere = (id: TaskId) =>
+            sourcePartitions(topology, id).some((tp) => (owner.get(partitionKey(tp.topic, tp.partition)) ?? m.memberId) !== m.memberId);
+          heldBack = active.filter(ownedElsewhere);
+          active = active.filter((id) => !ownedElsewhere(id));
         }
         const partitions: TopicPartition[] = [];
         const activeTasks: TaskId[] = [];
@@ -109,7 +111,9 @@ export class StreamsPartitionAssignor implements GroupAssignor {
           }
         }
         // On the wire warm-ups are standby tasks; only this leader knows which are which.
-        const copies = sortTasks([...mine.standby, ...mine.warmup]);
+        // A held-back stateful task stays a standby here until the follow-up round, so the warm
+        // copy it is moving to is not dropped in between.
+        const copies = sortTasks(new Set([...mine.standby, ...mine.warmup, ...heldBack.filter((id) => stateful.has(id))]));
         const standbyTasks = new Map(copies.map((id) => [id, sourcePartitions(topology, id)]));
         this.#warmupsByMember.set(m.memberId, [...mine.warmup]);
         out.set(m.memberId, { partitions, userData: encodeAssignmentInfo({ activeTasks, standbyTasks, nextRebalanceMs }) });
