@@ -1,3 +1,4 @@
+import { commandAvailable } from '../../testing/commands.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,14 +22,6 @@ const SMALL = Buffer.from('hello kafka lz4 frame! '.repeat(6) + 'the end.');
 const MAX = 1 << 30;
 const SKIPPABLE = Buffer.from('502a4d1803000000414243', 'hex'); // the same magic range in lz4 and zstd
 
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Deterministic PRNG (xorshift32), so a failing mutation can be replayed. */
 function prng(seed: number): (n: number) => number {
@@ -142,7 +135,7 @@ describe('lz4 frames', () => {
     expect(lz4DecompressFrames(joined, MAX).toString()).toBe('abcd');
   });
 
-  const cli = hasTool('lz4');
+  const cli = commandAvailable('lz4');
   const dir = mkdtempSync(join(tmpdir(), 'sw-lz4-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -265,7 +258,7 @@ describe('zstd', () => {
     expect(() => zstdDecompress(damaged, MAX)).toThrow(/^zstd: (corrupt data|frame decodes to more than it declares|wrong compressed size)/);
   });
 
-  const cli = hasTool('zstd');
+  const cli = commandAvailable('zstd');
   it.skipIf(!cli)('round-trips through the zstd CLI both ways, with and without a declared size', () => {
     const run = (args: string[], input: Buffer) => execFileSync('zstd', ['-q', ...args], { input, maxBuffer: 1 << 26 });
     for (const [, data] of samples) {
