@@ -2,10 +2,9 @@
 // SubscriptionState, for manually assigned partitions): the position (next offset to hand out),
 // a pending reset to the log's start or end, paused or not, a failure that stops the partition
 // until the next seek, and the log's marks as the last fetch response reported them.
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+import type { TopicPartition } from '../protocol/consumer-protocol.js';
+
+export type { TopicPartition };
 
 /** An offset, or where to look it up: the log start, or its end (the LSO under read_committed). */
 export type StartPosition = number | 'earliest' | 'latest';
