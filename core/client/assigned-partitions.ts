@@ -2,8 +2,9 @@
 // SubscriptionState, for manually assigned partitions): the position (next offset to hand out),
 // a pending reset to the log's start or end, paused or not, a failure that stops the partition
 // until the next seek, and the log's marks as the last fetch response reported them.
-import type { TopicPartition } from '../protocol/consumer-protocol.js';
+import { partitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 
+export { partitionKey };
 export type { TopicPartition };
 
 /** An offset, or where to look it up: the log start, or its end (the LSO under read_committed). */
@@ -28,10 +29,6 @@ export interface PartitionState extends TopicPartition, LogMarks {
   lastEpoch: number | null;
   /** Bumped on every seek, so an answer to an older position is recognised and dropped. */
   seeks: number;
-}
-
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 export class AssignedPartitions {

@@ -9,7 +9,7 @@ import { GroupWatcher } from './group-watcher.js';
 import { MONITOR_CONNECTION_TIMEOUT_MS, MONITOR_REQUEST_TIMEOUT_MS } from './kafka-client.js';
 import { LogReader } from './log-reader.js';
 import { committedOffsets, endOffsets, type CommittedOffsets, type EndOffsets, type HighWatermarkReader } from './offsets.js';
-import { parsePartitionKey, partitionKey } from './partition-key.js';
+import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 import { KafkaClient } from '../client/client.js';
 import type { SaslSettings } from '../client/sasl.js';
 import { fetchBatches, highWatermarks, supportsTransactionApis, transactionsOf } from './raw-requests.js';

@@ -14,7 +14,7 @@ import type { GroupMember, GroupSnapshot, PartitionLag } from '../session/api.js
 import { decodeAssignment } from './assignment.js';
 import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
 import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';
-import { parsePartitionKey, partitionKey } from './partition-key.js';
+import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 import { RebalanceTracker, type RebalanceEvent } from './rebalance.js';
 import { partitionStatus, recordSample, worstStatus, type PartitionHistory, type StatusRules } from './status.js';
 

@@ -12,7 +12,7 @@ import {
   readBatchHeader,
   type BatchHeader,
 } from '../protocol/records/index.js';
-import { partitionKey } from './partition-key.js';
+import { partitionKey } from '../protocol/topic-partition.js';
 
 /** Raw batches of a partition from an offset, at most maxBytes (one whole batch at least). */
 export type FetchLog = (topic: string, partition: number, offset: number, maxBytes: number) => Promise<Buffer>;

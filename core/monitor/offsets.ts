@@ -4,7 +4,7 @@
 // stable offset (LSO), not the high watermark. The high watermark comes from a raw ListOffsets
 // with read_uncommitted, sent to each partition's leader.
 import type { Admin } from 'kafkajs';
-import { partitionKey } from './partition-key.js';
+import { partitionKey } from '../protocol/topic-partition.js';
 
 /** "topic\0partition" → committed offset; partitions without one are absent. */
 export type CommittedOffsets = Map<string, number>;

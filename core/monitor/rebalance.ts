@@ -9,7 +9,7 @@
 // The generation counts completed rebalances since the group was first seen (0 then), unless a
 // hosted instance reported the real one (noteGeneration), which wins from then on.
 import type { SessionEventInput } from '../session/api.js';
-import { parsePartitionKey, partitionKey } from './partition-key.js';
+import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 
 export type RebalanceEvent = Extract<SessionEventInput, { type: 'group.rebalance' }>;
 type Moved = RebalanceEvent['moved'][number];

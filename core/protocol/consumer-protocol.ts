@@ -18,10 +18,9 @@ import {
 } from './schema/generated/index.js';
 import type { MessageSchema } from './schema/types.js';
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+import type { TopicPartition } from './topic-partition.js';
+
+export type { TopicPartition };
 
 export interface ConsumerSubscription {
   topics: string[];

@@ -2,6 +2,7 @@
 // read up to, and what it has produced since the last commit. Its stores live in a
 // ProcessorStateManager (restored by the StoreChangelogReader, possibly carried over from a
 // standby). It knows nothing of consumers or groups; the StreamThread moves it through its states.
+import { partitionKey } from '../../protocol/topic-partition.js';
 import type { InputRecord } from '../records.js';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import { TopologyRunner } from '../topology/runner.js';
@@ -13,7 +14,6 @@ import type { TaskPhase } from './telemetry.js';
 import { parseTaskId, sourcePartitions } from './tasks.js';
 import type { TaskId, TopicPartition } from './tasks.js';
 
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class StreamTask {
   readonly subtopology: number;
@@ -56,18 +56,18 @@ export class StreamTask {
 
   setCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) {
-      this.#committed.set(tpKey(o.topic, o.partition), o.offset);
-      this.#positions.set(tpKey(o.topic, o.partition), o.offset);
+      this.#committed.set(partitionKey(o.topic, o.partition), o.offset);
+      this.#positions.set(partitionKey(o.topic, o.partition), o.offset);
     }
   }
 
   position(topic: string, partition: number): number | undefined {
-    return this.#positions.get(tpKey(topic, partition));
+    return this.#positions.get(partitionKey(topic, partition));
   }
 
   /** Runs one record through the topology, unless it was processed already; false if skipped. */
   process(record: InputRecord): boolean {
-    const key = tpKey(record.topic, record.partition);
+    const key = partitionKey(record.topic, record.partition);
     const position = this.#positions.get(key);
     if (position !== undefined && record.offset < position) return false;
     const result = this.#runner.process(record);
@@ -85,7 +85,7 @@ export class StreamTask {
   uncommitted(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
     for (const { topic, partition } of this.sources) {
-      const key = tpKey(topic, partition);
+      const key = partitionKey(topic, partition);
       const pos = this.#positions.get(key);
       if (pos !== undefined && pos !== this.#committed.get(key)) out.push({ topic, partition, offset: pos });
     }
@@ -94,12 +94,12 @@ export class StreamTask {
 
   positions(): TopicPartitionOffset[] {
     return this.sources.flatMap(({ topic, partition }) => {
-      const offset = this.#positions.get(tpKey(topic, partition));
+      const offset = this.#positions.get(partitionKey(topic, partition));
       return offset === undefined ? [] : [{ topic, partition, offset }];
     });
   }
 
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
-    for (const o of offsets) this.#committed.set(tpKey(o.topic, o.partition), o.offset);
+    for (const o of offsets) this.#committed.set(partitionKey(o.topic, o.partition), o.offset);
   }
 }
