@@ -5,7 +5,6 @@ import type {
   DescribeTransactionsRequestInput,
   DescribeTransactionsResponse,
   DescribeTransactionsResponseTransactionState,
-  FetchRequestInput,
   FetchResponse,
   ListOffsetsRequestInput,
   ListOffsetsResponse,
@@ -13,6 +12,7 @@ import type {
   ListTransactionsResponse,
 } from '../protocol/schema/generated/index.js';
 import type { BrokerConnection } from '../client/connection.js';
+import { fetchRequestBody } from '../client/fetch-request.js';
 
 const READ_UNCOMMITTED = 0;
 const LATEST = -1;
@@ -53,20 +53,12 @@ export async function fetchBatches(
   maxBytes: number,
 ): Promise<Buffer> {
   const version = conn.version(ApiKey.Fetch, { min: 4, max: 12 });
-  const body: FetchRequestInput = {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes,
-    isolationLevel: READ_UNCOMMITTED,
-    topics: [
-      {
-        topic,
-        partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: maxBytes, logStartOffset: -1, currentLeaderEpoch: -1 }],
-      },
-    ],
-    forgottenTopicsData: [],
-  };
+  const body = fetchRequestBody(
+    version,
+    [{ topic, partition, fetchOffset: offset, currentLeaderEpoch: -1 }],
+    { maxWaitMs: 0, minBytes: 0, maxBytes, maxPartitionBytes: maxBytes, isolationLevel: 'read_uncommitted' },
+    () => undefined,
+  );
   const res = await conn.requestAt<FetchResponse>(ApiKey.Fetch, version, body);
   if (res.errorCode !== 0) throw new Error(`Fetch failed: ${errorName(res.errorCode)}`);
   const p = res.responses[0]?.partitions[0];
