@@ -56,6 +56,44 @@ const activeTasks = (s: KafkaStreams) =>
     .map((t) => t.taskId)
     .sort();
 
+/** An in-process bank-ledger instance and every event it published. */
+interface LedgerInstance {
+  id: string;
+  s: KafkaStreams;
+  events: StreamsEvent[];
+}
+
+/**
+ * Starts an in-process bank-ledger instance (client id `id`; session 10 s, heartbeat 1 s,
+ * commits every 100 ms, then `config`) that records its events; `started` collects it for
+ * closing.
+ */
+async function startLedger(
+  started: LedgerInstance[],
+  where: { bootstrap: string; app: string; input: string; output: string; id: string },
+  config: Partial<StreamsConfigInput> = {},
+): Promise<LedgerInstance> {
+  const { bootstrap, app, input, output, id } = where;
+  const s = new KafkaStreams(bankLedgerTopology({ applicationId: app, input, output }), {
+    applicationId: app,
+    bootstrapServers: [bootstrap],
+    clientId: id,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1000,
+    commitIntervalMs: 100,
+    ...config,
+  });
+  const events: StreamsEvent[] = [];
+  s.onEvent((e) => events.push(e));
+  const instance = { id, s, events };
+  started.push(instance);
+  await s.start();
+  return instance;
+}
+
+/** The rebalance events among `events`, from `after` on. */
+const rebalancesOf = (events: StreamsEvent[], after = 0) => events.filter((e): e is RebalanceEvent => e.type === 'rebalance' && e.at >= after);
+
 /** Supervised instances and what each of them reported. */
 function supervised(): {
   supervisor: Supervisor;
@@ -304,24 +342,8 @@ describe('one node with a SASL listener beside the plaintext one', () => {
     const app = 'ledger-static';
     const [input, output] = ['static-in', 'static-out'];
     await createTopics(kafka, 4, input, output);
-    const running: { s: KafkaStreams; events: StreamsEvent[] }[] = [];
-    const startInstance = async (groupInstanceId: string) => {
-      const s = new KafkaStreams(bankLedgerTopology({ applicationId: app, input, output }), {
-        applicationId: app,
-        bootstrapServers: [b.bootstrap],
-        clientId: groupInstanceId,
-        groupInstanceId,
-        sessionTimeoutMs: 10_000,
-        heartbeatIntervalMs: 1000,
-        commitIntervalMs: 100,
-      });
-      const events: StreamsEvent[] = [];
-      s.onEvent((e) => events.push(e));
-      running.push({ s, events });
-      await s.start();
-      return { s, events };
-    };
-    const rebalances = (events: StreamsEvent[], after = 0) => events.filter((e): e is RebalanceEvent => e.type === 'rebalance' && e.at >= after);
+    const running: LedgerInstance[] = [];
+    const startInstance = (groupInstanceId: string) => startLedger(running, { bootstrap: b.bootstrap, app, input, output, id: groupInstanceId }, { groupInstanceId });
     const admin = kafka.admin();
     await admin.connect();
     const verifier = new Verifier({ kafka, app: 'bank-ledger', inputTopic: input, outputTopic: output });
@@ -336,7 +358,7 @@ describe('one node with a SASL listener beside the plaintext one', () => {
       ]);
       const all = () => [...members.values()];
       await waitFor('both instances running two tasks each', () => all().every((m) => m.s.state === 'RUNNING' && activeTasks(m.s).length === 2), 60_000);
-      await waitFor('one generation on both', () => new Set(all().map((m) => rebalances(m.events).at(-1)?.generation)).size === 1, 30_000);
+      await waitFor('one generation on both', () => new Set(all().map((m) => rebalancesOf(m.events).at(-1)?.generation)).size === 1, 30_000);
       await verifier.start();
       await load.start();
       await new Promise((r) => setTimeout(r, 1500));
@@ -350,12 +372,12 @@ describe('one node with a SASL listener beside the plaintext one', () => {
         }
       })();
       // The leader first (it rejoins as leader and must not reassign), then the other one.
-      const leaderId = [...members].find(([, m]) => rebalances(m.events).at(-1)?.isLeader)![0];
+      const leaderId = [...members].find(([, m]) => rebalancesOf(m.events).at(-1)?.isLeader)![0];
       const order = [leaderId, [...members.keys()].find((id) => id !== leaderId)!];
       for (const id of order) {
         const before = members.get(id)!;
         const other = [...members].find(([k]) => k !== id)![1];
-        const generation = rebalances(other.events).at(-1)!.generation;
+        const generation = rebalancesOf(other.events).at(-1)!.generation;
         const tasksBefore = activeTasks(before.s);
         const otherTasks = activeTasks(other.s);
         const closedAt = Date.now();
@@ -364,12 +386,12 @@ describe('one node with a SASL listener beside the plaintext one', () => {
         const restarted = await startInstance(id);
         members.set(id, restarted);
         await waitFor(`${id} running again`, () => restarted.s.state === 'RUNNING', 30_000);
-        const back = rebalances(restarted.events);
+        const back = rebalancesOf(restarted.events);
         console.log(`restart of ${id} (${id === leaderId ? 'leader' : 'follower'}): down ${Date.now() - closedAt} ms; tasks before ${tasksBefore}, after ${activeTasks(restarted.s)}; generation ${generation} → ${back.map((r) => r.generation)}`);
         expect(activeTasks(restarted.s)).toEqual(tasksBefore);
         expect(restarted.s.tasks().every((t) => t.phase === 'running')).toBe(true);
         expect(back.map((r) => r.generation)).toEqual([generation]);
-        expect(rebalances(other.events, closedAt)).toEqual([]);
+        expect(rebalancesOf(other.events, closedAt)).toEqual([]);
         expect(activeTasks(other.s)).toEqual(otherTasks);
       }
       await new Promise((r) => setTimeout(r, 1000));
@@ -474,28 +496,15 @@ describe('warm-ups and probing rebalances (HighAvailabilityTaskAssignor)', () =>
     const app = 'ledger-probing';
     const [input, output] = ['probing-in', 'probing-out'];
     await createTopics(kafka, 4, input, output);
-    const instances: { id: string; s: KafkaStreams; events: StreamsEvent[] }[] = [];
-    const startInstance = async (id: string) => {
-      const s = new KafkaStreams(bankLedgerTopology({ applicationId: app, input, output }), {
-        applicationId: app,
-        bootstrapServers: [b.bootstrap],
-        clientId: id,
-        sessionTimeoutMs: 10_000,
-        heartbeatIntervalMs: 1000,
-        commitIntervalMs: 100,
+    const instances: LedgerInstance[] = [];
+    const startInstance = (id: string) =>
+      startLedger(instances, { bootstrap: b.bootstrap, app, input, output, id }, {
         // Caught up means within 5 records of the changelog's end; a probing rebalance every 2 s
         // (below Kafka's 1 min minimum, so passed as a demo timing).
         acceptableRecoveryLag: 5,
         maxWarmupReplicas: 2,
         demoTimings: { probingRebalanceIntervalMs: 2000 },
       });
-      const events: StreamsEvent[] = [];
-      s.onEvent((e) => events.push(e));
-      instances.push({ id, s, events });
-      await s.start();
-      return { id, s, events };
-    };
-    const rebalances = (events: StreamsEvent[]) => events.filter((e): e is RebalanceEvent => e.type === 'rebalance');
     try {
       const a = await startInstance('probe-a');
       const c = await startInstance('probe-b');
@@ -512,17 +521,17 @@ describe('warm-ups and probing rebalances (HighAvailabilityTaskAssignor)', () =>
 
       const n = await startInstance('probe-c');
       await waitFor('the new instance running an active task', () => activeTasks(n.s).length > 0 && n.s.tasks().every((t) => t.role !== 'active' || t.phase === 'running'), 60_000);
-      const first = rebalances(n.events)[0]!;
+      const first = rebalancesOf(n.events)[0]!;
       const created = n.events.filter((e): e is TaskEvent => e.type === 'task' && e.role === 'active' && e.phase === 'created');
       const restored = n.events.filter((e): e is TaskEvent => e.type === 'task' && e.phase === 'restored');
       console.log(
-        `probing: first assignment of the new instance active ${JSON.stringify(first.assigned)} standby ${JSON.stringify(first.standby)}; rounds ${JSON.stringify(rebalances(n.events).map((r) => `${r.generation}:${r.round}:${r.reason}`))}; taken over ${JSON.stringify(created.map((e) => `${e.taskId} from ${e.restoreSource}`))}, restored ${JSON.stringify(restored.map((e) => `${e.taskId}:${e.restored}`))}`,
+        `probing: first assignment of the new instance active ${JSON.stringify(first.assigned)} standby ${JSON.stringify(first.standby)}; rounds ${JSON.stringify(rebalancesOf(n.events).map((r) => `${r.generation}:${r.round}:${r.reason}`))}; taken over ${JSON.stringify(created.map((e) => `${e.taskId} from ${e.restoreSource}`))}, restored ${JSON.stringify(restored.map((e) => `${e.taskId}:${e.restored}`))}`,
       );
       // Not caught up on anything: no active task at first, warm-up copies instead.
       expect(first.assigned).toEqual([]);
       expect(first.standby!.length).toBeGreaterThan(0);
       // The move came with a probing rebalance, and from the warm copy.
-      expect(rebalances(n.events).some((r) => r.round === 'probing')).toBe(true);
+      expect(rebalancesOf(n.events).some((r) => r.round === 'probing')).toBe(true);
       expect(created.length).toBeGreaterThan(0);
       expect(created.every((e) => e.restoreSource === 'standby')).toBe(true);
       // Each task's changelog holds ~200 records; a warm copy has at most the acceptable lag left.
