@@ -330,7 +330,7 @@ export class KafkaClient {
         return await attempt();
       } catch (e) {
         const retriable =
-          (e instanceof KafkaConnectionError && e.code !== 'AUTH' && e.code !== 'CLOSED_CLIENT') ||
+          (e instanceof KafkaConnectionError && e.code !== 'AUTH') ||
           (e instanceof KafkaResponseError && (e.action === 'retry' || e.action === 'find-coordinator' || e.action === 'refresh-metadata'));
         if (this.closed || !retriable || Date.now() >= deadline) throw e;
         if (e instanceof KafkaResponseError && e.action === 'refresh-metadata') await this.refreshMetadata().catch(() => {});
