@@ -102,7 +102,11 @@ export class TransactionAbortedError extends Error {
   }
 }
 
-/** What Kafka Streams maps to TaskMigratedException: fenced, or the group moved on. */
+/**
+ * What Kafka Streams maps to TaskMigratedException: fenced, or the group moved on — also as the
+ * cause of a TransactionAbortedError (records failed because of it).
+ */
 export function isTaskMigrated(e: unknown): boolean {
+  if (e instanceof TransactionAbortedError) return isTaskMigrated(e.cause);
   return e instanceof ProducerFencedError || e instanceof InvalidProducerEpochError || e instanceof CommitFailedError;
 }

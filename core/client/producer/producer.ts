@@ -63,6 +63,8 @@ export class KafkaProducer {
   private readonly sender: Sender;
   private readonly partitioner = new Partitioner();
   private appendTail: Promise<unknown> = Promise.resolve();
+  /** send() calls waiting for metadata before they can append. */
+  private appendsWaiting = 0;
   private closing = false;
   readonly idempotent: boolean;
   private readonly maxBlockMs: number;
@@ -218,6 +220,7 @@ export class KafkaProducer {
   }
 
   private async abort(): Promise<void> {
+    await this.appendTail;
     const causeOfAbort = this.tm.lastError;
     if (this.tm.state !== 'ABORTING_TRANSACTION') {
       if (this.tm.state === 'FATAL_ERROR') this.tm.maybeFailWithError();
@@ -256,7 +259,22 @@ export class KafkaProducer {
     this.ensureOpen();
     this.checkSendAllowed();
     if (records.length === 0) return [];
-    const appended = this.appendTail.then(() => this.append(records));
+    // Appended at once when nothing is waiting for metadata (Java's send() blocks the same way),
+    // so a commit or abort called right after this send() finds its records.
+    if (this.appendsWaiting === 0 && records.every((r) => this.client.metadata.partitionCount(r.topic) !== null)) {
+      return Promise.all(this.appendNow(records));
+    }
+    this.appendsWaiting++;
+    const appended = this.appendTail.then(async () => {
+      try {
+        await this.waitOnMetadata([...new Set(records.map((r) => r.topic))]);
+        this.ensureOpen();
+        this.checkSendAllowed();
+        return this.appendNow(records);
+      } finally {
+        this.appendsWaiting--;
+      }
+    });
     this.appendTail = appended.catch(() => undefined);
     return Promise.all(await appended);
   }
@@ -268,10 +286,7 @@ export class KafkaProducer {
     }
   }
 
-  private async append(records: readonly ProducerRecord[]): Promise<Promise<RecordMetadata>[]> {
-    await this.waitOnMetadata([...new Set(records.map((r) => r.topic))]);
-    this.ensureOpen();
-    this.checkSendAllowed();
+  private appendNow(records: readonly ProducerRecord[]): Promise<RecordMetadata>[] {
     const now = Date.now();
     // Everything is checked before anything is appended: a send is all or nothing.
     const prepared = records.map((r) => {
