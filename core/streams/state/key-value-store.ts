@@ -12,9 +12,19 @@ export interface KeyValueStore {
   /** Entries in key byte order (Kafka's in-memory store is sorted too). */
   all(): Iterable<readonly [Buffer, Buffer]>;
   readonly size: number;
+  /** True when the store keeps its data on disk (Kafka's StateStore.persistent()): only those are checkpointed. */
+  readonly persistent: boolean;
+  /**
+   * Writes what is buffered to disk, at once (a persistent store's memtable flush at commit);
+   * nothing to do for an in-memory store.
+   */
+  flush(): void;
+  /** Flushes and releases the store; it is not used afterwards. */
+  close(): void;
 }
 
 export class InMemoryKeyValueStore implements KeyValueStore {
+  readonly persistent = false;
   // Buffers are not usable as Map keys; their latin1 string is, one char per byte.
   readonly #entries = new Map<string, Buffer>();
 
@@ -48,6 +58,10 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   get size(): number {
     return this.#entries.size;
   }
+
+  flush(): void {}
+
+  close(): void {}
 }
 
 export type StorePutListener = (key: Buffer, value: Buffer | null) => void;
@@ -74,5 +88,8 @@ export function changeLogging(inner: KeyValueStore, onPut: StorePutListener): Ke
     get size() {
       return inner.size;
     },
+    persistent: inner.persistent,
+    flush: () => inner.flush(),
+    close: () => inner.close(),
   };
 }
