@@ -3,6 +3,7 @@
 import { checkName, TopologyError } from './nodes.js';
 import type { AnySerde, StoreSpec, TopologyNode } from './nodes.js';
 import type { TopologyGraph } from './topology.js';
+import type { StoreType } from '../state/stores.js';
 
 export class GraphBuilder {
   #counter = 0;
@@ -36,9 +37,9 @@ export class GraphBuilder {
     if (this.#stores.some((s) => s.name === name)) throw new TopologyError(`a state store named '${name}' already exists`);
   }
 
-  addStore(name: string, keySerde: AnySerde, valueSerde: AnySerde): void {
+  addStore(name: string, keySerde: AnySerde, valueSerde: AnySerde, type: StoreType = 'persistent'): void {
     this.checkStoreName(name);
-    this.#stores.push({ name, kind: 'keyValue', keySerde, valueSerde });
+    this.#stores.push({ name, kind: 'keyValue', type, keySerde, valueSerde });
   }
 
   toGraph(): TopologyGraph {

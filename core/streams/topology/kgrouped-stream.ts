@@ -2,6 +2,7 @@
 import type { RecordContext } from '../records.js';
 import { Serdes } from '../serdes.js';
 import type { Serde } from '../serdes.js';
+import { resolveStoreArg, type StoreArg, type StoreType } from '../state/stores.js';
 import type { StreamState } from './kstream.js';
 import { KTable } from './ktable.js';
 import { TopologyError } from './nodes.js';
@@ -15,16 +16,21 @@ export class KGroupedStream<K, V> {
     this.#s = state;
   }
 
-  /** Rows are counts, stored as 8-byte big-endian longs, as Kafka Streams stores them. */
-  count(store: string): KTable<K, number> {
+  /**
+   * Rows are counts, stored as 8-byte big-endian longs, as Kafka Streams stores them. The store is
+   * a name (a persistent store) or a supplier: `Stores.inMemoryKeyValueStore(name)` for one in
+   * memory (Kafka's `Materialized.as(supplier)`); the same goes for reduce and aggregate.
+   */
+  count(store: StoreArg): KTable<K, number> {
     return this.#aggregate('count', store, Serdes.Int64() as AnySerde, (_key, _value, current) => ((current as number | null) ?? 0) + 1);
   }
 
   /** The first value of a key is its row; each later value is combined with it. */
-  reduce(reducer: (aggregate: V, value: V) => V, store: string, serdes: { value?: Serde<V> } = {}): KTable<K, V> {
+  reduce(reducer: (aggregate: V, value: V) => V, store: StoreArg, serdes: { value?: Serde<V> } = {}): KTable<K, V> {
     const valueSerde = (serdes.value as AnySerde | undefined) ?? this.#s.valueSerde;
     if (valueSerde === undefined) {
-      throw new TopologyError(`reduce('${store}') needs a value serde for its store: the value type changed upstream; pass reduce(reducer, '${store}', { value: … })`);
+      const name = resolveStoreArg(store).name;
+      throw new TopologyError(`reduce('${name}') needs a value serde for its store: the value type changed upstream; pass reduce(reducer, '${name}', { value: … })`);
     }
     return this.#aggregate('reduce', store, valueSerde, (_key, value, current) =>
       current === null ? value : reducer(current as V, value as V),
@@ -34,7 +40,7 @@ export class KGroupedStream<K, V> {
   aggregate<A>(
     initializer: () => A,
     aggregator: (key: K, value: V, aggregate: A, ctx: RecordContext) => A,
-    store: string,
+    store: StoreArg,
     serdes: { value: Serde<A> },
   ): KTable<K, A> {
     return this.#aggregate('aggregate', store, serdes.value as AnySerde, (key, value, current, ctx) =>
@@ -44,10 +50,11 @@ export class KGroupedStream<K, V> {
 
   #aggregate<A>(
     aggregation: AggregateNode['aggregation'],
-    store: string,
+    storeArg: StoreArg,
     storeValueSerde: AnySerde,
     apply: AggregateNode['apply'],
   ): KTable<K, A> {
+    const { name: store, type }: { name: string; type: StoreType } = resolveStoreArg(storeArg);
     const { graph, keySerde } = this.#s;
     graph.checkStoreName(store);
     if (keySerde === undefined) {
@@ -56,7 +63,7 @@ export class KGroupedStream<K, V> {
       );
     }
     const parent = this.#s.keyChangedBy === null ? this.#s.node : this.#repartition(store, keySerde, aggregation);
-    graph.addStore(store, keySerde, storeValueSerde);
+    graph.addStore(store, keySerde, storeValueSerde, type);
     const name = graph.nextName(aggregation === 'reduce' ? 'KSTREAM-REDUCE' : 'KSTREAM-AGGREGATE');
     graph.add({ kind: 'aggregate', name, aggregation, store, apply }, parent);
     return new KTable<K, A>({ graph, node: name, keySerde, valueSerde: storeValueSerde, keyChangedBy: null }, store);

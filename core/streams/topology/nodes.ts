@@ -3,6 +3,7 @@
 // checked, and the runner only passes along what one stage produced to the next.
 import type { Serde } from '../serdes.js';
 import type { RecordContext } from '../records.js';
+import type { StoreType } from '../state/stores.js';
 
 export type AnySerde = Serde<unknown>;
 export type KeyValue<K, V> = readonly [K, V];
@@ -71,6 +72,8 @@ export type TopologyNode = SourceNode | ProcessorNode | SinkNode;
 export interface StoreSpec {
   readonly name: string;
   readonly kind: 'keyValue';
+  /** 'persistent' (lmdb in the task's directory; the default, as RocksDB is Kafka's) or 'inMemory'. */
+  readonly type: StoreType;
   /** `<applicationId>-<store>-changelog`; null until the topology knows its application id. */
   readonly changelogTopic: string | null;
   readonly keySerde: AnySerde;
