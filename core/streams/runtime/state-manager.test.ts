@@ -155,6 +155,8 @@ describe('ProcessorStateManager with a state directory (at least once)', () => {
   it('holds the task directory while open: a second manager for the task is refused', () => {
     const m = open({ owner: 'thread-1' });
     expect(() => open({ owner: 'thread-2' })).toThrow(TaskDirLockedError);
+    // Nor twice by the same owner: close the first one (a task becoming a standby here) first.
+    expect(() => open({ owner: 'thread-1' })).toThrow(/already open here/);
     m.close({ clean: true });
     expect(open({ owner: 'thread-2' }).opened.checkpoint).toBe('loaded');
   });

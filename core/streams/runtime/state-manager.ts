@@ -92,6 +92,10 @@ export class ProcessorStateManager {
     const onDisk = (options.stateDirectory ?? null) !== null && specs.some((s) => s.type === 'persistent');
     this.#dir = onDisk ? options.stateDirectory! : null;
     if (this.#dir !== null) {
+      // Not re-entrant here, unlike StateDirectory.lock: two managers of one task in one thread
+      // would open one lmdb environment twice, and the first to close would unlock the other.
+      const holder = this.#dir.lockOwner(taskId);
+      if (holder !== null) throw new TaskDirLockedError(`task ${taskId}'s state is already open here (held by ${holder}): close it first`);
       if (!this.#dir.lock(taskId, this.#owner)) {
         throw new TaskDirLockedError(`task ${taskId}'s state directory ${this.#dir.taskDir(taskId)} is locked by another owner`);
       }
