@@ -99,3 +99,40 @@ export function printTable(rows: readonly string[][]): void {
   console.log(width.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows.slice(1)) console.log(line(r));
 }
+
+/** Writes `n` records, `key(i)` / `value(i)`, round-robin over `partitions` (three senders of 2000 at a time). */
+export async function prefill(kafka: Kafka, topic: string, n: number, partitions: number, key: (i: number) => string, value: (i: number) => string): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        const from = next;
+        const to = Math.min(n, from + 2000);
+        next = to;
+        const messages = [];
+        for (let i = from; i < to; i++) messages.push({ key: key(i), value: value(i), partition: i % partitions });
+        await producer.send({ topic, messages, acks: -1 });
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Highest committed next-offset per partition, summed: equals N once everything is committed. */
+export class CommittedOffsets {
+  readonly #next = new Map<number, number>();
+
+  set(partition: number, offset: number): void {
+    this.#next.set(partition, Math.max(this.#next.get(partition) ?? 0, offset));
+  }
+
+  sum(): number {
+    let s = 0;
+    for (const v of this.#next.values()) s += v;
+    return s;
+  }
+}

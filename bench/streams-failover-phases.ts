@@ -1,4 +1,4 @@
-// Part 2b of the streams benchmark: failover of a stateful app (bank-ledger, exactly_once) with
+// Part 2b of the streams benchmark: failover of a stateful app (bank-ledger, exactly_once_v2) with
 // three static members (group.instance.id = instance name), split into phases. Two groups, one
 // without standby replicas and one with num.standby.replicas = 1; in each, after the changelog has
 // grown under paced load:
@@ -74,7 +74,7 @@ export async function failoverPhasesBlock(kafka: Kafka, standbys: number, opts: 
   const configOf = (id: string) => ({
     applicationId,
     bootstrapServers: [opts.bootstrap],
-    processingGuarantee: 'exactly_once',
+    processingGuarantee: 'exactly_once_v2',
     commitIntervalMs: 100,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     heartbeatIntervalMs: opts.heartbeatIntervalMs,

@@ -1,4 +1,4 @@
-// Part 2 of the streams benchmark: failover of the passthrough app (exactly_once) with three
+// Part 2 of the streams benchmark: failover of the passthrough app (exactly_once_v2) with three
 // instances in worker threads under the Supervisor, input paced at a steady rate. One instance
 // that owns tasks is stopped, killed or frozen at t0; the failover time is until every task it
 // owned is running on another instance (a `task` telemetry event, phase 'running') and that
@@ -61,7 +61,7 @@ export async function failoverBlock(kafka: Kafka, opts: FailoverOptions): Promis
   const config = {
     applicationId: `bench-failover-${tag}`,
     bootstrapServers: [opts.bootstrap],
-    processingGuarantee: 'exactly_once',
+    processingGuarantee: 'exactly_once_v2',
     commitIntervalMs: 100,
     sessionTimeoutMs: session,
     heartbeatIntervalMs: opts.heartbeatIntervalMs,

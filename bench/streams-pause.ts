@@ -1,6 +1,6 @@
 // Part 3 of the streams benchmark: the processing pause of tasks that do not move when a fourth
 // instance joins three under paced load while one of the three is frozen or slow. passthrough,
-// exactly_once, 12 partitions; one group per (case, protocol), run one after the other.
+// exactly_once_v2, 12 partitions; one group per (case, protocol), run one after the other.
 //   freeze  c is frozen for `freezeMs` the moment d starts joining (d's state event 'joining the group')
 //   slow    c gets a per-record delay `slowMs` 3 s before d starts, until the group has settled
 // Measured per task that stayed with a healthy instance (a or b): the largest `pause` telemetry
@@ -63,7 +63,7 @@ export async function pauseRun(kafka: Kafka, fault: PauseCase, protocol: Protoco
   const config = {
     applicationId: `bench-pause-${tag}`,
     bootstrapServers: [opts.bootstrap],
-    processingGuarantee: 'exactly_once',
+    processingGuarantee: 'exactly_once_v2',
     commitIntervalMs: 100,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     heartbeatIntervalMs: opts.heartbeatIntervalMs,

@@ -222,7 +222,7 @@ function bankLedgerWork(names: RunNames): LoopWork {
 
 async function runLoop(kafka: Kafka, app: ThroughputApp, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'app' | 'side' | 'guarantee'>> {
   const work = app === 'passthrough' ? passthroughWork(names) : bankLedgerWork(names);
-  const eos = guarantee === 'exactly_once';
+  const eos = guarantee === 'exactly_once_v2';
   const consumer: Consumer = kafka.consumer({
     groupId: names.app,
     sessionTimeout: 10_000,
@@ -342,7 +342,7 @@ export async function throughputRun(
     const r = side === 'streams' ? await runStreams(kafka, bootstrap, app, guarantee, names, n, budgetMs, brokerCpu) : await runLoop(kafka, app, guarantee, names, n, budgetMs, brokerCpu);
     // Output sanity: every input record once (markers add offsets under exactly-once).
     const out = await highWatermarks(kafka, names.output);
-    if (guarantee === 'exactly_once' ? out < n : out !== n) r.issues.push(`output topic holds ${out} offsets for ${n} inputs`);
+    if (guarantee === 'exactly_once_v2' ? out < n : out !== n) r.issues.push(`output topic holds ${out} offsets for ${n} inputs`);
     return { app, side, guarantee, ...r };
   } finally {
     // names.changelog is also KafkaStreams' changelog name for names.app.

@@ -3,9 +3,9 @@
 //               least once and exactly once, as ratios to a hand-written kafkajs consume → produce
 //               loop doing the same work with the same guarantee, against the same broker in the
 //               same run (medians of interleaved rounds), CPU ms per 1k records; target ≥ 1.5×.
-//   failover    three Supervisor worker-thread instances, paced input: passthrough (exactly_once)
+//   failover    three Supervisor worker-thread instances, paced input: passthrough (exactly_once_v2)
 //               under graceful stop, kill and freeze, session timeouts 6 s and 10 s; then
-//               bank-ledger (exactly_once, static members) with no standby and with one: a kill and
+//               bank-ledger (exactly_once_v2, static members) with no standby and with one: a kill and
 //               a restart within the session timeout, split into detection, rebalance, restore and
 //               first commit (bench/streams-failover-phases.ts).
 //   pause       the pause of tasks that stay with a healthy instance when a fourth joins three while
@@ -75,8 +75,8 @@ const CFG = {
 };
 const runs = (block: Block): boolean => CFG.only === undefined || CFG.only === block;
 
-const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'exactly_once'];
-const SHORT: Record<ProcessingGuarantee, string> = { at_least_once: 'ALOS', at_most_once: 'AMO', exactly_once: 'EOS' };
+const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'exactly_once_v2'];
+const SHORT: Record<ProcessingGuarantee, string> = { at_least_once: 'ALOS', at_most_once: 'AMO', exactly_once_v2: 'EOS' };
 /** Issue 10's target for the runtime over the kafkajs loop. */
 const THROUGHPUT_TARGET = 1.5;
 const load = (): string => loadavg().map(f2).join(' / ');
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     out.push({ title: 'Failover: t0 = fault; until every moved task runs elsewhere and its partition has new output (read_uncommitted)', legend: [], rows, load: load() });
     const phases = await timed('failover in phases (bank-ledger)', () => failoverPhases(bootstrap));
     out.push({
-      title: `Failover in phases: bank-ledger, exactly_once, 3 static members, session ${CFG.demoSessionTimeoutMs / 1000} s; t0 = kill; the latest over the victim's tasks`,
+      title: `Failover in phases: bank-ledger, exactly_once_v2, 3 static members, session ${CFG.demoSessionTimeoutMs / 1000} s; t0 = kill; the latest over the victim's tasks`,
       legend: [
         'detection: → the broker removes the member or starts a rebalance (broker events); rebalance: → the new owner\'s rebalance telemetry assigning the task',
         'restore: → its task \'restored\' event (records restored, source); first commit: → its first commit event covering the task\'s partition; total: t0 → first commit',
@@ -324,7 +324,7 @@ async function main(): Promise<void> {
       out.push({
         title: `Pause of tasks that stayed with a healthy instance (a, b), per task its largest pause, ${what}`,
         legend: [
-          'from the runtime\'s pause telemetry of kind kept (first record after a rebalance − last record before it); passthrough, exactly_once, 12 partitions, session 10 s',
+          'from the runtime\'s pause telemetry of kind kept (first record after a rebalance − last record before it); passthrough, exactly_once_v2, 12 partitions, session 10 s',
           'largest output gap (consumer): the same partitions, gaps between output batches as a read_uncommitted consumer saw them arrive (a cross-check, adds fetch jitter)',
         ],
         rows,

@@ -4,7 +4,7 @@
 // e2e/support/browser.ts — STREAMWATCH_BROWSER, a system Chromium/Chrome, Playwright's own, or
 // the npm package @sparticuz/chromium; the first line printed says which) opens the console
 // with `&bench=1`, connects to the embedded cluster from the Connect view; 8 instances
-// (exactly_once, 64 partitions) and the load generator are started through the session; then the
+// (exactly_once_v2, 64 partitions) and the load generator are started through the session; then the
 // Overview and the Group view (the 64-partition board) are shown while the renderer's bench hook
 // (renderer/src/stores/bench-latency.ts) records, per event, Date.now() after the frame that
 // followed the batch holding it − the event's `ts` (same machine clock).
@@ -169,8 +169,8 @@ async function main(): Promise<void> {
   await waitFor('embedded cluster running', 90_000, async () => /running/i.test((await page.getByTestId('embedded-state').textContent()) ?? ''));
   await waitFor('console uses the embedded cluster', 30_000, async () => /Using embedded cluster/.test((await page.getByTestId('connect-embedded').textContent()) ?? ''));
 
-  log(`instances.start ${CFG.app} ×${CFG.instances}, exactly_once, ${CFG.partitions} partitions`);
-  const { ids } = await cmd<{ ids: string[] }>(c, 'instances.start', { app: CFG.app, count: CFG.instances, guarantee: 'exactly_once', partitions: CFG.partitions });
+  log(`instances.start ${CFG.app} ×${CFG.instances}, exactly_once_v2, ${CFG.partitions} partitions`);
+  const { ids } = await cmd<{ ids: string[] }>(c, 'instances.start', { app: CFG.app, count: CFG.instances, guarantee: 'exactly_once_v2', partitions: CFG.partitions });
   log(`started ${ids.join(', ')}; load.start ${CFG.rate} records/s`);
   await cmd(c, 'load.start', { app: CFG.app, ratePerSecond: CFG.rate, keys: 1000 });
   await waitFor('all instances running, streams RUNNING', 240_000, async () => {
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     ];
   };
   console.log('');
-  console.log(`Event-to-screen latency, ${CFG.app} ×${CFG.instances} exactly_once, ${CFG.partitions} partitions, load ${CFG.rate} records/s (ms; target p95 ≤ ${CFG.targetP95Ms} ms)`);
+  console.log(`Event-to-screen latency, ${CFG.app} ×${CFG.instances} exactly_once_v2, ${CFG.partitions} partitions, load ${CFG.rate} records/s (ms; target p95 ≤ ${CFG.targetP95Ms} ms)`);
   printTable([
     ['view', 's', 'events', 'events/s', 'ev/batch', 'arrive p50', 'arrive p95', 'screen p50', 'screen p95', 'screen p99', 'max', 'p95 ≤ 250 ms'],
     ...phases.map((p) => row(p.name, p.w, p.ms)),

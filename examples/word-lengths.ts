@@ -1,6 +1,6 @@
 // A user-written stream app, run on its own with plain Node (no console):
 //
-//   node --import tsx examples/word-lengths.ts --bootstrap 127.0.0.1:9092 [--guarantee exactly_once]
+//   node --import tsx examples/word-lengths.ts --bootstrap 127.0.0.1:9092 [--guarantee exactly_once_v2]
 //
 // It reads sentences from `sentences`, counts words per length into a state store, and writes
 // `<length> → <count>` to `word-lengths`. Ctrl-C stops it gracefully (commit, leave the group).
@@ -11,7 +11,7 @@ import type { ProcessingGuarantee } from '../core/streams/index.js';
 const { values } = parseArgs({
   options: {
     bootstrap: { type: 'string', default: '127.0.0.1:9092' },
-    guarantee: { type: 'string', default: 'exactly_once' },
+    guarantee: { type: 'string', default: 'exactly_once_v2' },
     'application-id': { type: 'string', default: 'word-lengths' },
   },
 });

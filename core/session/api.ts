@@ -28,7 +28,7 @@ export const APP_NAMES = ['bank-ledger', 'word-count', 'passthrough'] as const;
 export const AppName = z.enum(APP_NAMES);
 export type AppName = z.infer<typeof AppName>;
 
-export const Guarantee = z.enum(['at_most_once', 'at_least_once', 'exactly_once']);
+export const Guarantee = z.enum(['at_most_once', 'at_least_once', 'exactly_once_v2']);
 export type Guarantee = z.infer<typeof Guarantee>;
 
 export const InstanceState = z.enum(['starting', 'running', 'frozen', 'stopping', 'stopped', 'killed', 'crashed']);
@@ -176,7 +176,7 @@ export const COMMANDS = {
     args: z.object({
       app: AppName,
       count: z.number().int().min(1).max(16).default(1),
-      guarantee: Guarantee.default('exactly_once'),
+      guarantee: Guarantee.default('exactly_once_v2'),
       applicationId: z.string().min(1).optional(),
       partitions: z.number().int().min(1).max(256).default(6),
       /**

@@ -156,8 +156,8 @@ describe('Session', () => {
     expect(monitors[0]!.readCommitted?.('bank-ledger')).toBe(true);
     const listed = await session.command('instances.list', {});
     expect(listed.instances.map((i) => [i.id, i.app, i.applicationId, i.guarantee])).toEqual([
-      ['bank-ledger-1', 'bank-ledger', 'bank-ledger', 'exactly_once'],
-      ['bank-ledger-2', 'bank-ledger', 'bank-ledger', 'exactly_once'],
+      ['bank-ledger-1', 'bank-ledger', 'bank-ledger', 'exactly_once_v2'],
+      ['bank-ledger-2', 'bank-ledger', 'bank-ledger', 'exactly_once_v2'],
     ]);
     const topics = await session.command('topics.list', {});
     expect(topics.topics).toContainEqual({ name: 'transfers', partitions: 4, internal: false });

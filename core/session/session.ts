@@ -467,7 +467,7 @@ export class Session implements StreamwatchApi {
           embedded,
           // An instance's consumer has the instance id as its client id.
           memberInstance: (clientId) => (this.#instances.has(clientId) ? clientId : null),
-          readCommitted: (groupId) => [...this.#instances.values()].some((h) => h.info.applicationId === groupId && h.info.guarantee === 'exactly_once'),
+          readCommitted: (groupId) => [...this.#instances.values()].some((h) => h.info.applicationId === groupId && h.info.guarantee === 'exactly_once_v2'),
           groupFilter: (groupId) => !groupId.startsWith(`${VERIFIER_GROUP_PREFIX}-`),
         });
         await conn.monitor.start();

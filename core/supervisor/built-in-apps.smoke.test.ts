@@ -122,7 +122,7 @@ it('runs one instance of each built-in app: RUNNING, one record end to end, a cl
       const config: z.input<typeof StreamsInstanceConfig> = {
         applicationId: `smoke-${app.name}`,
         bootstrapServers: [b.bootstrap],
-        processingGuarantee: 'exactly_once',
+        processingGuarantee: 'exactly_once_v2',
         ssl: false,
         sasl: null,
         clientId: id,

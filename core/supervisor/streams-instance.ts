@@ -5,13 +5,14 @@
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { KafkaStreams, PROCESSING_GUARANTEES } from '../streams/index.js';
+import { CRASH_POINTS } from '../streams/runtime/crash-points.js';
 import type { Topology } from '../streams/index.js';
 import type { InstanceContext } from './app.js';
 
 export const StreamsInstanceConfig = z.object({
   applicationId: z.string().min(1),
   bootstrapServers: z.array(z.string().min(1)).min(1),
-  processingGuarantee: z.enum(PROCESSING_GUARANTEES).default('exactly_once'),
+  processingGuarantee: z.enum(PROCESSING_GUARANTEES).default('exactly_once_v2'),
   commitIntervalMs: z.number().int().positive().optional(),
   sessionTimeoutMs: z.number().int().positive().optional(),
   heartbeatIntervalMs: z.number().int().positive().optional(),
@@ -23,6 +24,10 @@ export const StreamsInstanceConfig = z.object({
   maxWarmupReplicas: z.number().int().positive().optional(),
   probingRebalanceIntervalMs: z.number().int().positive().optional(),
   clientId: z.string().min(1).optional(),
+  /** transaction.timeout.ms under exactly_once_v2 (Kafka Streams: 10 s). */
+  transactionTimeoutMs: z.number().int().positive().optional(),
+  /** Tests only: the instance dies at this point of its commit path, as a crash would. */
+  crashAt: z.enum(CRASH_POINTS).nullable().optional(),
   /** TLS and SASL for the instance's clients, as the console's connection profile has them. */
   ssl: z.boolean().default(false),
   sasl: z

@@ -133,10 +133,10 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     }
   }
 
-  it('exactly_once: 0 missing, 0 duplicated, money conserved', async () => {
+  it('exactly_once_v2: 0 missing, 0 duplicated, money conserved', async () => {
     const seed = Number(process.env.STORM_SEED ?? Date.now() % 100_000);
-    const r = await storm('exactly_once', seed);
-    console.log(`exactly_once storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced}, verifier ${JSON.stringify(r.snapshot)}`);
+    const r = await storm('exactly_once_v2', seed);
+    console.log(`exactly_once_v2 storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced}, verifier ${JSON.stringify(r.snapshot)}`);
     expect(r.telemetryInvalid).toBe(0);
     expect(r.snapshot.inputs).toBeGreaterThan(5000);
     expect(r.snapshot.pending).toBe(0);

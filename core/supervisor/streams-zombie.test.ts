@@ -1,6 +1,8 @@
-// A zombie: an exactly-once bank-ledger instance frozen past its session timeout while it holds
-// tasks. The group moves its tasks and the new owner's transactional producers fence it; when it
-// thaws, its open transactions must fail and nothing it did may become visible twice.
+// A zombie: an exactly_once_v2 bank-ledger instance frozen past its session timeout while it holds
+// tasks. The group moves its tasks to the survivor (whose thread has a transactional id of its
+// own: under KIP-447 nothing fences the zombie's producer). When it thaws, its commit carries the
+// old generation and the group coordinator refuses it (TxnOffsetCommit: ILLEGAL_GENERATION /
+// UNKNOWN_MEMBER_ID): TaskMigrated, its open transaction aborted, nothing visible twice.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
@@ -42,11 +44,11 @@ it('a frozen instance that thaws after its tasks moved is fenced and adds no vis
   const config = {
     applicationId: 'bank-zombie',
     bootstrapServers: [b.bootstrap],
-    processingGuarantee: 'exactly_once',
+    processingGuarantee: 'exactly_once_v2',
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: 500,
-    // A long commit interval keeps a transaction open when the freeze hits.
-    commitIntervalMs: 2000,
+    // Outlives the freeze, so the transaction is still open when the zombie thaws and commits.
+    transactionTimeoutMs: 30_000,
   };
   const module = builtInApp('bank-ledger').module;
   supervisor.start(module, config, { id: 'zombie' });
@@ -68,11 +70,14 @@ it('a frozen instance that thaws after its tasks moved is fenced and adds no vis
       30_000,
     );
     await waitFor('the zombie to thaw', () => states.get('zombie') === 'running', 30_000);
-    await waitFor(
-      'the zombie to be fenced',
-      () => events.some((e) => e.id === 'zombie' && e.event.at > frozenAt && ((e.event.type === 'txn' && e.event.phase === 'fenced') || (e.event.type === 'task' && e.event.phase === 'migrated'))),
-      30_000,
-    );
+    const zombie = () => events.filter((e) => e.id === 'zombie' && e.event.at > frozenAt).map((e) => e.event);
+    await waitFor('the zombie’s tasks to be closed as migrated', () => zombie().some((e) => e.type === 'task' && e.phase === 'migrated'), 30_000);
+    await waitFor('the zombie’s transaction to be aborted', () => zombie().some((e) => e.type === 'txn' && e.phase === 'aborted'), 30_000);
+    const migrated = zombie().filter((e) => e.type === 'task' && e.phase === 'migrated');
+    console.log(`zombie after the thaw: ${migrated.map((e) => (e.type === 'task' ? `${e.taskId} ${e.migration}: ${e.reason}` : '')).join(' | ')}`);
+    // The group coordinator refused the commit: the generation it carried is gone.
+    expect(migrated.every((e) => e.type === 'task' && e.migration === 'generation')).toBe(true);
+    expect(migrated.some((e) => e.type === 'task' && /TxnOffsetCommit: (ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID)/.test(e.reason ?? ''))).toBe(true);
     await new Promise((r) => setTimeout(r, 3000)); // load keeps flowing across the thaw
     await load.stop();
     const snapshot = await verifier.waitForDrain({ timeoutMs: 60_000, quietMs: 3000 });

@@ -113,7 +113,7 @@ export async function failoverJourney(app: ConsoleApp): Promise<void> {
   await test.step('start bank-ledger ×3, exactly once', async () => {
     await go(page, 'instances');
     await page.getByTestId('start-app').selectOption(APP_ID);
-    await page.getByTestId('start-guarantee').selectOption('exactly_once');
+    await page.getByTestId('start-guarantee').selectOption('exactly_once_v2');
     await page.getByTestId('start-count').fill('3');
     await page.getByTestId('start-submit').click();
     await expect(page.getByTestId('start-result')).toHaveText(`Started ${INSTANCES.join(', ')}.`, { timeout: 60_000 });

@@ -55,7 +55,7 @@ describe('IPC command bridge', () => {
     const reply = await ipc.invoke(COMMAND_CHANNEL, APP, { command: 'instances.start', args: { app: 'word-count', count: 2 } });
     expect(reply).toEqual({ ok: true, result: { ids: ['1', '2'] } });
     expect(session.handle).toHaveBeenCalledTimes(1);
-    expect(session.handle).toHaveBeenCalledWith('instances.start', { app: 'word-count', count: 2, guarantee: 'exactly_once', partitions: 6, timings: 'demo', rebalanceProtocol: 'cooperative', numStandbyReplicas: 0 });
+    expect(session.handle).toHaveBeenCalledWith('instances.start', { app: 'word-count', count: 2, guarantee: 'exactly_once_v2', partitions: 6, timings: 'demo', rebalanceProtocol: 'cooperative', numStandbyReplicas: 0 });
   });
 
   it('rejects an unknown channel without reaching the session', async () => {

@@ -116,6 +116,12 @@ export class GroupMember {
   get generationId(): number {
     return this.membership.generation.generationId;
   }
+  /** What a transactional producer sends with TxnOffsetCommit (KIP-447): the group refuses a stale generation. */
+  groupMetadata(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+    const g = this.membership.generation;
+    return { groupId: this.config.groupId, generationId: g.generationId, memberId: g.memberId, groupInstanceId: this.config.groupInstanceId ?? null };
+  }
+
   get isLeader(): boolean {
     return this.membership.isLeader;
   }
@@ -177,7 +183,10 @@ export class GroupMember {
    * answer UNSTABLE_OFFSET_COMMIT while a transaction holds offsets for a partition; we back off
    * and ask again until the client's request timeout.
    */
-  async fetchOffsets(partitions: readonly TopicPartition[], opts: { requireStable?: boolean } = {}): Promise<Map<string, CommittedOffset | null>> {
+  async fetchOffsets(
+    partitions: readonly TopicPartition[],
+    opts: { requireStable?: boolean; /** Called once when a transaction's pending offsets make the answer wait. */ onUnstable?: (partitions: TopicPartition[]) => void } = {},
+  ): Promise<Map<string, CommittedOffset | null>> {
     const requireStable = opts.requireStable ?? true;
     const topics = [...new Set(partitions.map((tp) => tp.topic))].map((name) => ({
       name,
@@ -198,15 +207,16 @@ export class GroupMember {
       const groupError = (res.groups[0]?.errorCode ?? res.errorCode) || 0;
       if (groupError !== 0) throw new KafkaResponseError(groupError, 'OffsetFetch', `group ${this.config.groupId}`);
       const result = new Map<string, CommittedOffset | null>();
-      let unstable = false;
+      const unstable: TopicPartition[] = [];
       for (const t of res.groups[0]?.topics ?? res.topics) {
         for (const p of t.partitions) {
-          if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) unstable = true;
+          if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) unstable.push({ topic: t.name, partition: p.partitionIndex });
           else if (p.errorCode !== 0) throw new KafkaResponseError(p.errorCode, 'OffsetFetch', `${t.name}-${p.partitionIndex}`);
           else result.set(partitionKey(t.name, p.partitionIndex), p.committedOffset >= 0 ? { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata ?? '' } : null);
         }
       }
-      if (!unstable) return result;
+      if (unstable.length === 0) return result;
+      if (attempt === 0) opts.onUnstable?.(unstable);
       if (Date.now() >= deadline) throw new KafkaResponseError(ErrorCode.UNSTABLE_OFFSET_COMMIT, 'OffsetFetch', `group ${this.config.groupId}`);
       await delay(backoffDelay(this.retryBackoff, attempt));
     }

@@ -2,8 +2,14 @@
 // data (from the console, across a worker boundary), and a bad value must fail with its name.
 import { z } from 'zod';
 import type { KafkaConfig } from 'kafkajs';
+import { CRASH_POINTS } from './crash-points.js';
 
-export const PROCESSING_GUARANTEES = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
+/**
+ * Kafka Streams 4.x's processing.guarantee values, at_least_once (the default) and
+ * exactly_once_v2, plus at_most_once: Streamwatch's demonstration of loss (offsets committed
+ * before processing), not a Kafka Streams guarantee.
+ */
+export const PROCESSING_GUARANTEES = ['at_most_once', 'at_least_once', 'exactly_once_v2'] as const;
 export type ProcessingGuarantee = (typeof PROCESSING_GUARANTEES)[number];
 
 export const StreamsConfigSchema = z.object({
@@ -39,7 +45,12 @@ export const StreamsConfigSchema = z.object({
   probingRebalanceIntervalMs: z.number().int().min(60_000, 'Kafka Streams requires at least 60000').default(600_000),
   /** Replication factor of the internal topics the app creates (changelogs, repartition). */
   replicationFactor: z.number().int().positive().default(1),
-  transactionTimeoutMs: z.number().int().positive().default(60_000),
+  /** transaction.timeout.ms: Kafka Streams sets 10 s under exactly_once_v2 (a dead thread's transaction blocks its partitions' LSO that long). */
+  transactionTimeoutMs: z.number().int().positive().default(10_000),
+  /** Tests only: the thread dies at this point of its first commit that reaches it (see crash-points.ts). */
+  crashAt: z.enum(CRASH_POINTS).nullable().default(null),
+  /** state.dir: where persistent stores and checkpoints live; null keeps every store in memory. */
+  stateDir: z.string().min(1).nullable().default(null),
 });
 
 export type StreamsConfigInput = z.input<typeof StreamsConfigSchema> & {
@@ -81,7 +92,7 @@ export function resolveConfig(input: StreamsConfigInput): StreamsConfig {
   return {
     ...c,
     clientId: c.clientId ?? c.applicationId,
-    commitIntervalMs: c.commitIntervalMs ?? (c.processingGuarantee === 'exactly_once' ? 100 : 30_000),
+    commitIntervalMs: c.commitIntervalMs ?? (c.processingGuarantee === 'exactly_once_v2' ? 100 : 30_000),
     ...(demoTimings?.probingRebalanceIntervalMs !== undefined ? { probingRebalanceIntervalMs: demoTimings.probingRebalanceIntervalMs } : {}),
     demoTimings: demoTimings ?? null,
     kafka: kafka ?? {},

@@ -150,7 +150,7 @@ describe.each([1, 3])('coordination on %i node(s)', (nodes) => {
     const config = {
       applicationId: app,
       bootstrapServers: [b.bootstrap],
-      processingGuarantee: 'exactly_once',
+      processingGuarantee: 'exactly_once_v2',
       commitIntervalMs: 100,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 500,
@@ -426,7 +426,7 @@ describe('one node with a SASL listener beside the plaintext one', () => {
         {
           applicationId: 'bank-sasl',
           bootstrapServers: [...b.saslBootstrapServers],
-          processingGuarantee: 'exactly_once',
+          processingGuarantee: 'exactly_once_v2',
           commitIntervalMs: 100,
           sessionTimeoutMs: 6000,
           heartbeatIntervalMs: 500,

@@ -1,5 +1,6 @@
 // The app's handle, named as in Kafka Streams: new KafkaStreams(topology, config), start(),
 // close(), state, the telemetry feed, and read access to the stores of the tasks it holds.
+import { randomUUID } from 'node:crypto';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { Topology } from '../topology/topology.js';
 import { resolveConfig } from './config.js';
@@ -33,7 +34,7 @@ export class KafkaStreams {
     this.config = resolveConfig(config);
     this.topology = topology.applicationId === this.config.applicationId ? topology : topology.withApplicationId(this.config.applicationId);
     this.#failed = new Promise<Error>((resolve) => (this.#rejectFailed = resolve));
-    this.#thread = new StreamThread(this.topology, this.config, {
+    this.#thread = new StreamThread(this.topology, this.config, randomUUID(), {
       emit: (e) => this.#emit(e),
       setState: (to, reason) => this.#setState(to, reason),
       fail: (err) => this.#fail(err),

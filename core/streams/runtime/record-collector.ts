@@ -1,47 +1,32 @@
 // Collects what a task's records produce — sink outputs and changelog writes — until the next
-// flush sends them in one batch. Changelog writes go to the task's own partition; outputs are
-// partitioned by key by the producer, like Kafka's default partitioner.
-import type { Message, TopicMessages } from 'kafkajs';
+// flush hands them to the thread's producer. Changelog writes go to the task's own partition;
+// outputs are partitioned by key by the producer (Java's murmur2, as Kafka's default partitioner).
+import type { ProducerRecord } from '../../client/producer/producer.js';
 import type { OutputRecord } from '../records.js';
 
 export class RecordCollector {
-  readonly #byTopic = new Map<string, Message[]>();
-  #count = 0;
+  #records: ProducerRecord[] = [];
 
   add(record: OutputRecord): void {
-    this.#push(record.topic, {
-      key: record.key,
-      value: record.value,
-      headers: record.headers as Message['headers'],
-      timestamp: String(record.timestamp),
-    });
+    this.#records.push({ topic: record.topic, key: record.key, value: record.value, headers: record.headers as ProducerRecord['headers'], timestamp: record.timestamp });
   }
 
   addChange(topic: string, partition: number, key: Buffer, value: Buffer | null, timestamp: number): void {
-    this.#push(topic, { key, value, partition, timestamp: String(timestamp) });
+    this.#records.push({ topic, partition, key, value, timestamp });
   }
 
   get size(): number {
-    return this.#count;
+    return this.#records.length;
   }
 
   /** Hands over everything collected and starts empty. */
-  drain(): TopicMessages[] {
-    const batch = [...this.#byTopic].map(([topic, messages]) => ({ topic, messages }));
-    this.#byTopic.clear();
-    this.#count = 0;
-    return batch;
+  drain(): ProducerRecord[] {
+    const records = this.#records;
+    this.#records = [];
+    return records;
   }
 
   clear(): void {
-    this.#byTopic.clear();
-    this.#count = 0;
-  }
-
-  #push(topic: string, message: Message): void {
-    const list = this.#byTopic.get(topic);
-    if (list === undefined) this.#byTopic.set(topic, [message]);
-    else list.push(message);
-    this.#count++;
+    this.#records = [];
   }
 }

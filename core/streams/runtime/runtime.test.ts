@@ -85,7 +85,7 @@ describe('streams runtime on the embedded broker', () => {
   const transfers = (n: number, accounts: number) =>
     Array.from({ length: n }, (_, i) => ({ key: `acct-${i % accounts}`, amount: (i % 7) - 3 }));
 
-  for (const guarantee of ['exactly_once', 'at_least_once'] as const) {
+  for (const guarantee of ['exactly_once_v2', 'at_least_once'] as const) {
     it(`${guarantee}: two instances split the tasks and every input yields one output`, async () => {
       const input = `in-${guarantee}`;
       const output = `out-${guarantee}`;
@@ -110,7 +110,7 @@ describe('streams runtime on the embedded broker', () => {
       const tasks = [...a.tasks(), ...c.tasks()].map((t) => t.taskId).sort();
       expect(tasks).toEqual(['0_0', '0_1', '0_2', '0_3']);
       expect(events.some((e) => e.type === 'rebalance')).toBe(true);
-      if (guarantee === 'exactly_once') {
+      if (guarantee === 'exactly_once_v2') {
         const txn = events.filter((e): e is Extract<StreamsEvent, { type: 'txn' }> => e.type === 'txn' && e.phase === 'committed');
         expect(txn.length).toBeGreaterThan(0);
         expect(txn[0]!.producerId).not.toBeNull();
@@ -123,7 +123,7 @@ describe('streams runtime on the embedded broker', () => {
   it('restores state from the changelog on another instance after a graceful stop', async () => {
     await createTopic('in-restore', 2);
     await createTopic('out-restore', 2);
-    const a = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once');
+    const a = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once_v2');
     await a.start();
     await produce('in-restore', transfers(300, 10));
     await readAll('out-restore', 300);
@@ -133,7 +133,7 @@ describe('streams runtime on the embedded broker', () => {
     await a.close({ leaveGroup: true });
 
     const events: StreamsEvent[] = [];
-    const c = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once', events);
+    const c = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once_v2', events);
     await c.start();
     await waitFor('both tasks running on the new instance', () => c.tasks().length === 2 && c.tasks().every((t) => t.phase === 'running'));
     const after = new Map<string, string>();
@@ -152,7 +152,7 @@ describe('streams runtime on the embedded broker', () => {
 
   it('refuses to start without its output topic and says which one', async () => {
     await createTopic('in-no-output', 1);
-    const s = start('ledger-no-output', 'in-no-output', 'no-such-output', 'exactly_once');
+    const s = start('ledger-no-output', 'in-no-output', 'no-such-output', 'exactly_once_v2');
     await expect(s.start()).rejects.toThrow(/output topic 'no-such-output' does not exist/);
     expect(s.state).toBe('NOT_RUNNING');
   });

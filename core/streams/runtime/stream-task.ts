@@ -9,7 +9,7 @@ import { TopologyRunner } from '../topology/runner.js';
 import type { Topology } from '../topology/topology.js';
 import { RecordCollector } from './record-collector.js';
 import type { ProcessorStateManager } from './state-manager.js';
-import type { TopicPartitionOffset, TransactionalStreamsProducer } from './streams-producer.js';
+import type { TopicPartitionOffset } from './streams-producer.js';
 import type { TaskPhase } from './telemetry.js';
 import { parseTaskId, sourcePartitions } from './tasks.js';
 import type { TaskId, TopicPartition } from './tasks.js';
@@ -22,7 +22,6 @@ export class StreamTask {
   readonly changelogs: readonly TopicPartition[];
   readonly collector = new RecordCollector();
   phase: TaskPhase = 'created';
-  producer: TransactionalStreamsProducer | null = null;
   processed = 0;
   /** When the last record was processed (Date.now()), for the processing pause of a rebalance. */
   lastProcessedAt: number | null = null;

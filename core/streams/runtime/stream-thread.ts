@@ -16,13 +16,14 @@ import type { InputRecord } from '../records.js';
 import type { Topology } from '../topology/topology.js';
 import type { StreamsConfig } from './config.js';
 import { prepareTopics } from './internal-topics.js';
+import { crashIfAsked } from './crash-points.js';
 import { errorMessage } from './kafka-errors.js';
 import { ThreadMetrics } from './metrics.js';
 import { SerialQueue } from './serial-queue.js';
 import type { StandbyTask } from './standby-task.js';
 import { StoreChangelogReader } from './store-changelog-reader.js';
 import { StreamsPartitionAssignor } from './streams-partition-assignor.js';
-import { SharedStreamsProducer } from './streams-producer.js';
+import { StreamsProducer } from './streams-producer.js';
 import type { StreamTask } from './stream-task.js';
 import { TaskManager } from './task-manager.js';
 import { sortTasks } from './tasks.js';
@@ -32,6 +33,8 @@ import type { StreamsEventInput, StreamsState } from './telemetry.js';
 /** A task flushes its collected records once this many are waiting, even mid-batch. */
 const MAX_BUFFERED_RECORDS = 2_000;
 const METRICS_INTERVAL_MS = 1_000;
+/** One stream thread per instance: Kafka Streams numbers its threads from 1. */
+const THREAD_INDEX = 1;
 /** How long the loop waits on the changelogs while an active task restores. */
 const RESTORE_POLL_MS = 100;
 
@@ -62,7 +65,7 @@ export class StreamThread {
   readonly #metrics = new ThreadMetrics();
   readonly #taskManager: TaskManager;
   #admin: Admin | null = null;
-  #shared: SharedStreamsProducer | null = null;
+  readonly #producer: StreamsProducer;
   #loop: Promise<void> | null = null;
   #commitTimer: NodeJS.Timeout | null = null;
   #metricsTimer: NodeJS.Timeout | null = null;
@@ -75,7 +78,7 @@ export class StreamThread {
   /** Tasks whose partitions the join that is under way reported lost (the generation was gone). */
   #joinLost: TaskId[] = [];
 
-  constructor(topology: Topology, config: StreamsConfig, hooks: StreamThreadHooks) {
+  constructor(topology: Topology, config: StreamsConfig, processId: string, hooks: StreamThreadHooks) {
     this.#topology = topology;
     this.#config = config;
     this.#hooks = hooks;
@@ -89,7 +92,15 @@ export class StreamThread {
       },
     });
     this.#client = new KafkaClient(clientConfig(config));
-    const isolationLevel = this.guarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
+    this.#producer = new StreamsProducer({
+      client: { ...clientConfig(config), clientId: `${config.clientId}-StreamThread-${THREAD_INDEX}-producer` },
+      // Kafka Streams 4.x (KIP-447): one transactional id per stream thread, stable across restarts of the process.
+      transactionalId: this.guarantee === 'exactly_once_v2' ? `${config.applicationId}-${processId}-${THREAD_INDEX}` : null,
+      transactionTimeoutMs: config.transactionTimeoutMs,
+      emit: (e) => this.#hooks.emit(e),
+      afterOffsetsSent: () => crashIfAsked(config.crashAt, 'after-txn-offsets'),
+    });
+    const isolationLevel = this.guarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
     // Kafka Streams' consumers: auto.offset.reset=earliest for sources; the restore consumer seeks itself.
     this.#fetcher = new Fetcher(this.#client, { isolationLevel, autoOffsetReset: 'earliest', maxWaitMs: config.fetchMaxWaitMs });
     this.#changelogReader = new StoreChangelogReader(this.#client, new Fetcher(this.#client, { isolationLevel, autoOffsetReset: 'earliest', maxWaitMs: config.fetchMaxWaitMs }));
@@ -97,6 +108,7 @@ export class StreamThread {
       topology,
       config,
       client: this.#client,
+      processId,
       taskOffsetSums: () => this.#taskManager.taskOffsetSums(),
       onAssignment: (a) => {
         this.#taskManager.assignment = a;
@@ -121,13 +133,12 @@ export class StreamThread {
     this.#taskManager = new TaskManager({
       topology,
       config,
-      kafkaConfig: this.#kafkaConfig,
       fetcher: this.#fetcher,
       changelogReader: this.#changelogReader,
       member: this.#member,
       queue: this.#queue,
       metrics: this.#metrics,
-      sharedProducer: () => this.#shared,
+      producer: this.#producer,
       hooks: {
         emit: (event) => this.#hooks.emit(event),
         tasksChanged: () => this.#updateState(),
@@ -154,10 +165,9 @@ export class StreamThread {
     this.#admin = admin;
     await admin.connect();
     await prepareTopics(admin, this.#topology, this.#config.replicationFactor);
-    if (this.guarantee !== 'exactly_once') {
-      this.#shared = new SharedStreamsProducer(this.#kafka);
-      await this.#shared.init();
-    }
+    // Fences an earlier incarnation of this thread (same process id from the state directory)
+    // and completes the transaction it left open.
+    await this.#producer.init();
     this.#hooks.setState('REBALANCING', 'joining the group');
     this.#member.start().catch(() => undefined); // failures arrive as group.member.failed
     this.#loop = this.#runLoop();
@@ -181,7 +191,7 @@ export class StreamThread {
     // The tasks are closed already, so leaving calls back nothing that still holds work.
     await this.#member.close({ leaveGroup: opts.leaveGroup ?? false }).catch(() => undefined);
     this.#client.close();
-    await this.#shared?.close();
+    await this.#producer.close();
     await this.#admin?.disconnect().catch(() => undefined);
   }
 
@@ -196,7 +206,7 @@ export class StreamThread {
     await this.#loop?.catch(() => undefined);
     await this.#member.close({ leaveGroup: false }).catch(() => undefined);
     this.#client.close();
-    await this.#shared?.close();
+    await this.#producer.close();
     await this.#admin?.disconnect().catch(() => undefined);
   }
 
@@ -378,7 +388,7 @@ function toInputRecord(topic: string, partition: number, r: FetchedRecord): Inpu
 }
 
 /**
- * kafkajs's log line with its error detail (the producers and admin still run on kafkajs).
+ * kafkajs's log line with its error detail (the admin client that creates internal topics is kafkajs's).
  * Error responses during a rebalance are routine, so they are warnings, not errors.
  */
 function describeLog(entry: LogEntry): { level: 'error' | 'warn'; message: string } {

@@ -37,6 +37,7 @@ export interface StreamsAssignorOptions {
   topology: Topology;
   config: StreamsConfig;
   client: KafkaClient;
+  processId: string;
   /** This client's task offset sums (-2 for running actives). */
   taskOffsetSums(): Map<TaskId, number>;
   onAssignment(assignment: StreamsAssignment): void;
@@ -50,12 +51,14 @@ interface ClientMembers {
 
 export class StreamsPartitionAssignor implements GroupAssignor {
   readonly name = 'stream';
-  /** Kafka Streams' process id: one per KafkaStreams instance (kept in the state directory there). */
-  readonly processId = randomUUID();
+  /** Kafka Streams' process id: one per KafkaStreams instance (kept in the state directory). */
+  readonly processId: string;
   /** Warm-ups of the last plan this member computed as leader, by member id. */
   #warmupsByMember = new Map<string, TaskId[]>();
 
-  constructor(private readonly opts: StreamsAssignorOptions) {}
+  constructor(private readonly opts: StreamsAssignorOptions) {
+    this.processId = opts.processId;
+  }
 
   subscriptionUserData(): Buffer {
     return encodeSubscriptionInfo({ processId: this.processId, taskOffsetSums: this.opts.taskOffsetSums() });
@@ -140,7 +143,7 @@ export class StreamsPartitionAssignor implements GroupAssignor {
   async #changelogEndOffsetSums(stateful: Set<TaskId>): Promise<Map<TaskId, number>> {
     const { topology, client, config } = this.opts;
     const partitions = [...stateful].flatMap((id) => changelogPartitions(topology, id));
-    const isolation = config.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
+    const isolation = config.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
     const ends = partitions.length > 0 ? await listOffsets(client, partitions, 'latest', isolation) : new Map<string, number | Error>();
     const sums = new Map<TaskId, number>();
     for (const id of stateful) {

@@ -1,10 +1,17 @@
-// The producer side of a task. Under exactly-once each task has its own transactional producer
-// (transactional.id = <app>-<task>), so whichever instance initialises it last owns the task and
-// fences the others; otherwise the thread shares one plain producer.
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { KafkaConfig, LogEntry, Producer, TopicMessages, Transaction } from 'kafkajs';
-import '../../kafkajs-fixes.js';
-import type { StreamsEventInput, TxnPhase } from './telemetry.js';
+// The stream thread's producer (Kafka Streams' StreamsProducer), on core/client's KafkaProducer
+// with a client of its own (a long-polling Fetch on a shared connection would hold produce
+// answers back). Under exactly_once_v2 it is the thread's one transactional producer
+// (transactional.id = <application id>-<process id>-<thread index>, KIP-447): all of the thread's
+// tasks write in one transaction per commit interval, committed with the consumed offsets and
+// the group's generation, so a zombie's commit is refused by the group coordinator. Otherwise it
+// is a plain idempotent producer. Sends are not awaited one by one: their first error surfaces at
+// the next flush or commit, as Kafka Streams' RecordCollector does.
+import { KafkaClient, type KafkaClientConfig } from '../../client/client.js';
+import { KafkaProducer, type GroupMetadata, type ProducerRecord, type RecordMetadata } from '../../client/producer/producer.js';
+import { CommitFailedError, ProducerFencedError, InvalidProducerEpochError, isTaskMigrated } from '../../client/producer/errors.js';
+import type { ProducerEvent } from '../../client/producer/producer-events.js';
+import type { TaskId } from './tasks.js';
+import type { MigrationCause, StreamsEventInput, TxnPhase } from './telemetry.js';
 
 export interface TopicPartitionOffset {
   topic: string;
@@ -12,167 +19,231 @@ export interface TopicPartitionOffset {
   offset: number;
 }
 
-interface TxnProducerOptions {
-  kafkaConfig: KafkaConfig;
-  transactionalId: string;
-  taskId: string;
+export interface StreamsProducerOptions {
+  client: KafkaClientConfig;
+  /** Set under exactly_once_v2: the producer is transactional. */
+  transactionalId: string | null;
   transactionTimeoutMs: number;
   emit: (event: StreamsEventInput) => void;
+  /** Called between TxnOffsetCommit and EndTxn (the tests' crash point). */
+  afterOffsetsSent?: () => void;
 }
 
-export class TransactionalStreamsProducer {
-  readonly #producer: Producer;
-  #txn: Transaction | null = null;
+/** The group or the transaction coordinator says another owner has the thread's tasks now. */
+export class TaskMigratedError extends Error {
+  override readonly name = 'TaskMigratedError';
+  constructor(
+    override readonly cause: unknown,
+    readonly migration: MigrationCause,
+  ) {
+    super(`task migrated (${migration}): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Unacknowledged send() calls before backpressure() waits for them. */
+const MAX_PENDING_SENDS = 200;
+
+/** Transaction phases the console shows; the producer's others (partitions added, errors) are not forwarded. */
+const FORWARDED = new Set<TxnPhase>(['init', 'begin', 'offsets-added', 'committing', 'committed', 'aborting', 'aborted', 'fenced', 'epoch-bumped']);
+
+export class StreamsProducer {
+  readonly #opts: StreamsProducerOptions;
+  readonly #client: KafkaClient;
+  #producer: KafkaProducer;
+  /** Sends since the last flush; the first failure is kept and thrown at flush. */
+  #pending: Promise<unknown>[] = [];
+  #sendError: unknown = null;
+  // What the open transaction holds, for telemetry.
+  #inTransaction = false;
   #begunAt = 0;
   #records = 0;
-  #hasOffsets = false;
-  producerId: number | null = null;
-  producerEpoch: number | null = null;
+  readonly #tasks = new Set<TaskId>();
+  #offsets: TopicPartitionOffset[] = [];
 
-  constructor(private readonly opts: TxnProducerOptions) {
-    // kafkajs keeps the producer id and epoch private; its EOS manager logs them at debug level,
-    // so this producer's own client listens for that one line.
-    const kafka = new Kafka({
-      ...opts.kafkaConfig,
-      logLevel: logLevel.DEBUG,
-      logCreator: () => (entry: LogEntry) => {
-        const log = entry.log as { message?: string; producerId?: unknown; producerEpoch?: unknown };
-        if (log.message === 'Initialized producer id & epoch') {
-          this.producerId = Number(log.producerId);
-          this.producerEpoch = Number(log.producerEpoch);
-        }
-      },
-    });
-    this.#producer = kafka.producer({
-      transactionalId: opts.transactionalId,
-      // Java's murmur2 partitioner (kafkajs's default since v2): same key → same partition as Kafka clients.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: opts.transactionTimeoutMs,
-      allowAutoTopicCreation: false,
-    });
+  constructor(opts: StreamsProducerOptions) {
+    this.#opts = opts;
+    this.#client = new KafkaClient(opts.client);
+    this.#producer = this.#newProducer();
   }
 
-  get transactionalId(): string {
-    return this.opts.transactionalId;
+  get transactional(): boolean {
+    return this.#opts.transactionalId !== null;
   }
 
-  /** Connects and initialises the producer id: this is the moment older owners are fenced. */
-  async init(): Promise<void> {
-    await this.#producer.connect();
-    // kafkajs sends InitProducerId at the first transaction(), not at connect.
-    this.#txn = await this.#producer.transaction();
-    this.#begunAt = Date.now();
+  get transactionalId(): string | null {
+    return this.#opts.transactionalId;
+  }
+
+  get producerId(): number {
+    return this.#producer.producerId;
+  }
+
+  get producerEpoch(): number {
+    return this.#producer.producerEpoch;
   }
 
   get inTransaction(): boolean {
-    return this.#records > 0 || this.#hasOffsets;
+    return this.#inTransaction;
   }
 
-  async send(batch: TopicMessages[], count: number): Promise<void> {
-    if (count === 0) return;
-    const txn = await this.#begin();
-    await txn.sendBatch({ topicMessages: batch, acks: -1 });
-    this.#records += count;
+  /** Transactional: InitProducerId, which completes (aborts) what an earlier incarnation left open. */
+  async init(): Promise<void> {
+    if (this.transactional) await this.#producer.initTransactions();
   }
 
-  /** Adds the consumed offsets and commits; a transaction with nothing in it is not sent. */
-  async commit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (offsets.length > 0) {
-      const txn = await this.#begin();
-      await txn.sendOffsets({ consumerGroupId: groupId, topics: groupByTopic(offsets) });
-      this.#hasOffsets = true;
-      this.#event('offsets-added');
+  /**
+   * Hands a task's records to the producer (in a transaction under EOS, begun here if none is
+   * open); `onAcked` gets their offsets once written (the changelog offsets a checkpoint records).
+   */
+  send(task: TaskId, records: readonly ProducerRecord[], onAcked?: (acked: RecordMetadata[]) => void): void {
+    if (records.length === 0) return;
+    if (this.transactional && !this.#inTransaction) this.#begin();
+    this.#tasks.add(task);
+    this.#records += records.length;
+    const sent = this.#producer.send(records).then(onAcked, (err: unknown) => {
+      this.#sendError ??= err;
+    });
+    this.#pending.push(sent);
+  }
+
+  /**
+   * Holds the caller back while many records wait for acknowledgement (Kafka's buffer.memory
+   * blocks send() the same way), so processing cannot run far ahead of the brokers.
+   */
+  async backpressure(): Promise<void> {
+    if (this.#pending.length < MAX_PENDING_SENDS) return;
+    await Promise.all(this.#pending);
+    this.#pending = [];
+  }
+
+  /** Waits until everything sent is acknowledged; throws the first send failure (as TaskMigratedError when it says so). */
+  async flush(): Promise<void> {
+    await this.#producer.flush().catch((err: unknown) => {
+      this.#sendError ??= err;
+    });
+    await Promise.all(this.#pending);
+    this.#pending = [];
+    const err = this.#sendError;
+    this.#sendError = null;
+    if (err !== null) throw this.#classify(err);
+  }
+
+  /**
+   * exactly_once_v2: the consumed offsets go into the open transaction with the group's metadata
+   * (TxnOffsetCommit: a generation the group has left behind is refused), then EndTxn commits
+   * outputs and offsets together. A transaction with nothing in it is not sent.
+   */
+  async commitTransaction(tasks: readonly TaskId[], offsets: readonly TopicPartitionOffset[], group: GroupMetadata): Promise<void> {
+    if (!this.transactional) throw new Error('commitTransaction on a non-transactional producer');
+    if (!this.#inTransaction && offsets.length === 0) return;
+    try {
+      if (!this.#inTransaction) this.#begin();
+      for (const t of tasks) this.#tasks.add(t);
+      this.#offsets = [...offsets];
+      await this.flush();
+      if (offsets.length > 0) await this.#producer.sendOffsetsToTransaction(offsets, group);
+      this.#opts.afterOffsetsSent?.();
+      await this.#producer.commitTransaction();
+    } catch (err) {
+      // The caller aborts (or, fenced, resets the producer).
+      throw this.#classify(err);
     }
-    if (!this.inTransaction) return;
-    this.#event('committing');
-    await this.#txn!.commit();
-    this.#event('committed', { durationMs: Date.now() - this.#begunAt, records: this.#records });
     this.#reset();
   }
 
-  async abort(reason: string): Promise<void> {
-    if (this.#txn === null || !this.inTransaction) {
+  /** Aborts the open transaction (its records and offsets are discarded by read_committed readers and the group). */
+  async abortTransaction(): Promise<void> {
+    if (!this.transactional || !this.#inTransaction) {
       this.#reset();
       return;
     }
-    this.#event('aborting', { error: reason });
+    await Promise.allSettled(this.#pending);
     try {
-      await this.#txn.abort();
-      this.#event('aborted', { durationMs: Date.now() - this.#begunAt, records: this.#records });
+      await this.#producer.abortTransaction();
+    } catch (err) {
+      throw this.#classify(err);
     } finally {
       this.#reset();
     }
   }
 
-  fenced(error: string): void {
-    this.#event('fenced', { error, durationMs: Date.now() - this.#begunAt, records: this.#records });
+  /**
+   * After fencing (Kafka Streams' resetProducer): the old producer is unusable; a new one with
+   * the same transactional id bumps the epoch and aborts whatever the old one left open.
+   */
+  async reset(): Promise<void> {
+    const old = this.#producer;
     this.#reset();
+    await old.close({ timeoutMs: 0 }).catch(() => undefined);
+    this.#producer = this.#newProducer();
+    await this.init();
   }
 
   async close(): Promise<void> {
-    await this.#producer.disconnect().catch(() => undefined);
+    await this.#producer.close({ timeoutMs: 5_000 }).catch(() => undefined);
+    this.#client.close();
   }
 
-  async #begin(): Promise<Transaction> {
-    if (this.#txn === null) {
-      this.#txn = await this.#producer.transaction();
-    }
-    if (!this.inTransaction) {
-      this.#begunAt = Date.now();
-      this.#event('begin');
-    }
-    return this.#txn;
+  #newProducer(): KafkaProducer {
+    return new KafkaProducer(this.#client, {
+      transactionalId: this.#opts.transactionalId,
+      idempotent: true,
+      transactionTimeoutMs: this.#opts.transactionTimeoutMs,
+      onEvent: (e) => this.#onProducerEvent(e),
+    });
+  }
+
+  #begin(): void {
+    this.#producer.beginTransaction();
+    this.#inTransaction = true;
+    this.#begunAt = Date.now();
   }
 
   #reset(): void {
-    this.#txn = null;
+    this.#inTransaction = false;
     this.#records = 0;
-    this.#hasOffsets = false;
+    this.#tasks.clear();
+    this.#offsets = [];
+    this.#pending = [];
+    this.#sendError = null;
   }
 
-  #event(phase: TxnPhase, extra: { durationMs?: number; records?: number; error?: string } = {}): void {
-    this.opts.emit({
+  /** What the coordinators' refusals mean for the thread's tasks (Kafka Streams' TaskMigratedException). */
+  #classify(err: unknown): unknown {
+    if (err instanceof TaskMigratedError) return err;
+    if (!isTaskMigrated(err)) return err;
+    const root = rootCause(err);
+    if (root instanceof CommitFailedError) return new TaskMigratedError(err, 'generation');
+    const openMs = this.#inTransaction ? Date.now() - this.#begunAt : 0;
+    if ((root instanceof ProducerFencedError || root instanceof InvalidProducerEpochError) && openMs >= this.#opts.transactionTimeoutMs) return new TaskMigratedError(err, 'timeout');
+    return new TaskMigratedError(err, 'epoch');
+  }
+
+  #onProducerEvent(e: ProducerEvent): void {
+    if (e.type !== 'txn' || !FORWARDED.has(e.phase as TxnPhase) || e.transactionalId === null) return;
+    const ending = e.phase === 'committed' || e.phase === 'aborted' || e.phase === 'fenced';
+    this.#opts.emit({
       type: 'txn',
-      taskId: this.opts.taskId,
-      transactionalId: this.opts.transactionalId,
-      phase,
-      producerId: this.producerId,
-      producerEpoch: this.producerEpoch,
-      ...extra,
+      transactionalId: e.transactionalId,
+      phase: e.phase as TxnPhase,
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      tasks: [...this.#tasks].sort(),
+      partitions: e.partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+      ...(e.phase === 'committed' ? { offsets: this.#offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })) } : {}),
+      ...(ending || e.phase === 'committing' ? { durationMs: Date.now() - this.#begunAt, records: this.#records } : {}),
+      ...(e.error ? { error: `${e.error.name}: ${e.error.message}` } : {}),
     });
   }
 }
 
-/** The thread's one producer under at-least-once and at-most-once. */
-export class SharedStreamsProducer {
-  readonly #producer: Producer;
-
-  constructor(kafka: Kafka) {
-    this.#producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+function rootCause(err: unknown): unknown {
+  let e = err;
+  const seen = new Set<unknown>();
+  while (e instanceof Error && !seen.has(e)) {
+    seen.add(e);
+    if (e instanceof CommitFailedError || e instanceof ProducerFencedError || e instanceof InvalidProducerEpochError) return e;
+    e = (e as { cause?: unknown }).cause;
   }
-
-  async init(): Promise<void> {
-    await this.#producer.connect();
-  }
-
-  async send(batch: TopicMessages[], count: number): Promise<void> {
-    if (count === 0) return;
-    await this.#producer.sendBatch({ topicMessages: batch, acks: -1 });
-  }
-
-  async close(): Promise<void> {
-    await this.#producer.disconnect().catch(() => undefined);
-  }
-}
-
-export function groupByTopic(offsets: readonly TopicPartitionOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
-  const map = new Map<string, { partition: number; offset: string }[]>();
-  for (const o of offsets) {
-    const list = map.get(o.topic) ?? [];
-    list.push({ partition: o.partition, offset: String(o.offset) });
-    map.set(o.topic, list);
-  }
-  return [...map].map(([topic, partitions]) => ({ topic, partitions }));
+  return err;
 }

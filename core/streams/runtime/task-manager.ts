@@ -1,10 +1,11 @@
 // The stream thread's tasks (Kafka Streams' TaskManager + TaskExecutor's commits): active tasks
 // through created → restoring → running → suspended / closed / migrated, standby and warm-up
 // tasks, what the group's rebalance callbacks do to them, and the commits. It runs on the
-// thread's SerialQueue (the thread calls in from its queue); task initialisation (producer
-// fencing, committed offsets, end offsets) runs outside the queue, so tasks that stay keep
-// processing while new ones get ready.
-import type { KafkaConfig } from 'kafkajs';
+// thread's SerialQueue (the thread calls in from its queue); task initialisation (committed
+// offsets, end offsets) runs outside the queue, so tasks that stay keep processing while new ones
+// get ready. All tasks write through the thread's one StreamsProducer: under exactly_once_v2 one
+// transaction holds every task's records and offsets, so a commit, an abort or a migration is
+// always the whole thread's (Kafka Streams' TaskExecutor / handleLostAll / handleCorruption).
 import { KafkaResponseError } from '../../client/errors.js';
 import type { Fetcher } from '../../client/fetcher.js';
 import type { GroupMember } from '../../client/group/group-member.js';
@@ -12,18 +13,18 @@ import { partitionKey } from '../../protocol/topic-partition.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Topology } from '../topology/topology.js';
 import type { StreamsConfig } from './config.js';
-import { errorMessage, isFencedError } from './kafka-errors.js';
+import { errorMessage } from './kafka-errors.js';
 import type { ThreadMetrics } from './metrics.js';
 import type { SerialQueue } from './serial-queue.js';
 import { StandbyTask } from './standby-task.js';
 import { ProcessorStateManager } from './state-manager.js';
 import type { StoreChangelogReader } from './store-changelog-reader.js';
 import type { StreamsAssignment } from './streams-partition-assignor.js';
-import { TransactionalStreamsProducer, type SharedStreamsProducer, type TopicPartitionOffset } from './streams-producer.js';
+import { TaskMigratedError, type StreamsProducer, type TopicPartitionOffset } from './streams-producer.js';
 import { StreamTask } from './stream-task.js';
 import { sortTasks, taskId } from './tasks.js';
 import type { TaskId, TopicPartition } from './tasks.js';
-import type { StreamsEventInput } from './telemetry.js';
+import type { MigrationCause, StreamsEventInput } from './telemetry.js';
 
 export interface TaskManagerHooks {
   emit(event: StreamsEventInput): void;
@@ -36,28 +37,26 @@ export interface TaskManagerHooks {
 export interface TaskManagerDeps {
   topology: Topology;
   config: StreamsConfig;
-  kafkaConfig: KafkaConfig;
   fetcher: Fetcher;
   changelogReader: StoreChangelogReader;
   member: GroupMember;
   queue: SerialQueue;
   metrics: ThreadMetrics;
-  /** The thread's plain producer (at-least-once, at-most-once), once started. */
-  sharedProducer: () => SharedStreamsProducer | null;
+  /** The thread's producer (transactional under exactly_once_v2). */
+  producer: StreamsProducer;
   hooks: TaskManagerHooks;
 }
 
 export class TaskManager {
   readonly #topology: Topology;
   readonly #config: StreamsConfig;
-  readonly #kafkaConfig: KafkaConfig;
   readonly #fetcher: Fetcher;
   readonly #changelogReader: StoreChangelogReader;
   readonly #member: GroupMember;
   readonly #queue: SerialQueue;
   readonly #metrics: ThreadMetrics;
   readonly #hooks: TaskManagerHooks;
-  readonly #sharedProducer: () => SharedStreamsProducer | null;
+  readonly #producer: StreamsProducer;
   readonly #tasks = new Map<TaskId, StreamTask>();
   readonly #standbys = new Map<TaskId, StandbyTask>();
   /** Source topics → the sub-topology whose tasks own their partitions. */
@@ -78,14 +77,13 @@ export class TaskManager {
   constructor(deps: TaskManagerDeps) {
     this.#topology = deps.topology;
     this.#config = deps.config;
-    this.#kafkaConfig = deps.kafkaConfig;
     this.#fetcher = deps.fetcher;
     this.#changelogReader = deps.changelogReader;
     this.#member = deps.member;
     this.#queue = deps.queue;
     this.#metrics = deps.metrics;
     this.#hooks = deps.hooks;
-    this.#sharedProducer = deps.sharedProducer;
+    this.#producer = deps.producer;
     for (const sub of deps.topology.subtopologies) for (const topic of sub.sourceTopics) this.#subtopologyOfTopic.set(topic, sub.id);
   }
 
@@ -105,12 +103,15 @@ export class TaskManager {
     return outcome;
   }
 
+  get #eos(): boolean {
+    return this.#config.processingGuarantee === 'exactly_once_v2';
+  }
+
   /** Graceful: commit every task and close it. Not graceful: drop their work uncommitted. */
   async closeAll(clean: boolean, reason: string): Promise<void> {
-    for (const task of this.tasks()) {
-      if (clean) await this.closeTask(task, reason);
-      else await this.closeDirty(task, 'closed', reason);
-    }
+    const tasks = this.tasks();
+    if (clean) await this.#closeClean(tasks, reason);
+    else await this.#closeDirty(tasks, 'closed', reason);
     for (const standby of this.standbyTasks()) this.closeStandby(standby, reason);
   }
 
@@ -136,18 +137,25 @@ export class TaskManager {
 
   // ---- rebalance callbacks ----
 
-  /** Partitions given up cleanly: commit their tasks and suspend them (eager) or close them (cooperative). */
+  /**
+   * Partitions given up cleanly: commit their tasks (under exactly_once_v2 the whole thread's
+   * transaction, which holds them all), then suspend them (eager) or close them (cooperative).
+   */
   async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = this.#tasksOfPartitions(partitions);
-    for (const task of revoked) {
-      if (this.#config.rebalanceProtocol === 'eager') await this.#suspendTask(task, 'revoked before rejoining (eager)');
-      else await this.closeTask(task, 'revoked');
+    if (revoked.length === 0) return;
+    if (this.#config.rebalanceProtocol === 'eager') {
+      if (!(await this.#commit(revoked))) return;
+      for (const task of revoked) this.#suspendTask(task, 'revoked before rejoining (eager)');
+    } else {
+      await this.#closeClean(revoked, 'revoked');
     }
   }
 
   /** The generation was lost: the tasks may run elsewhere already, so nothing of them is committed. */
   async onLost(partitions: readonly TopicPartition[]): Promise<void> {
-    for (const task of this.#tasksOfPartitions(partitions)) await this.closeDirty(task, 'migrated', 'the group dropped this member (session timeout or fencing)');
+    const lost = this.#tasksOfPartitions(partitions);
+    if (lost.length > 0) await this.#closeDirty(lost, 'migrated', 'the group dropped this member (session timeout or fencing)', 'lost');
   }
 
   async onAssigned(_added: readonly TopicPartition[], _kept: readonly TopicPartition[]): Promise<void> {
@@ -167,7 +175,6 @@ export class TaskManager {
         else this.#pauseFrom.set(task.id, { kind: 'kept', since: task.lastProcessedAt ?? Date.now() });
       } else if (task.phase === 'suspended') {
         this.#dropTask(task, 'closed', 'not assigned back after the rebalance');
-        await task.producer?.close();
       }
     }
     for (const s of this.standbyTasks()) if (!standby.has(s.id) && !active.has(s.id)) this.closeStandby(s, 'no longer assigned here');
@@ -184,7 +191,7 @@ export class TaskManager {
 
   // ---- task lifecycle ----
 
-  /** CREATED: the task exists; its producer, offsets and restore are set up outside the queue. */
+  /** CREATED: the task exists; its offsets and restore are set up outside the queue. */
   #createTask(id: TaskId): void {
     const standby = this.#standbys.get(id);
     if (standby) {
@@ -200,18 +207,21 @@ export class TaskManager {
 
   async #initTask(task: StreamTask, fromStandby: boolean): Promise<void> {
     try {
-      if (this.#config.processingGuarantee === 'exactly_once' && task.producer === null) {
-        task.producer = new TransactionalStreamsProducer({
-          kafkaConfig: { ...this.#kafkaConfig, clientId: `${this.#config.clientId}-${task.id}-producer` },
-          transactionalId: `${this.#config.applicationId}-${task.id}`,
-          taskId: task.id,
-          transactionTimeoutMs: this.#config.transactionTimeoutMs,
-          emit: this.#hooks.emit,
-        });
-        // Fences any older owner and settles its open transaction before offsets are read.
-        await task.producer.init();
-      }
-      const committed = await this.#member.fetchOffsets(task.sources, { requireStable: this.#config.processingGuarantee === 'exactly_once' });
+      // exactly_once_v2: an earlier owner's open transaction may hold offsets for these
+      // partitions; require_stable makes the coordinator answer UNSTABLE_OFFSET_COMMIT (retried)
+      // until it commits or aborts — by its own hand or the transaction timeout.
+      const committed = await this.#member.fetchOffsets(task.sources, {
+        requireStable: this.#eos,
+        onUnstable: (partitions) =>
+          this.#hooks.emit({
+            type: 'task',
+            taskId: task.id,
+            role: 'active',
+            phase: 'created',
+            unstableOffsets: partitions,
+            reason: `waiting for the stable offset: a transaction holds offsets of ${partitions.map((p) => `${p.topic}-${p.partition}`).join(', ')} (UNSTABLE_OFFSET_COMMIT) until it commits, aborts or times out`,
+          }),
+      });
       task.setCommitted(
         task.sources.flatMap((tp) => {
           const c = committed.get(partitionKey(tp.topic, tp.partition));
@@ -260,19 +270,9 @@ export class TaskManager {
     this.#hooks.emit({ type: 'task', taskId: standby.id, role: standby.role, phase: 'closed', reason });
   }
 
-  /** Eager revocation: commit, stop fetching, keep the state until the assignment says what follows. */
-  async #suspendTask(task: StreamTask, reason: string): Promise<void> {
-    if (task.phase === 'running') {
-      try {
-        await this.#commitTask(task);
-      } catch (err) {
-        await this.taskFailed(task, err, 'committing on suspend');
-        return;
-      }
-    } else {
-      await task.producer?.abort(reason).catch(() => undefined);
-      this.#changelogReader.unregister(task.id);
-    }
+  /** Eager revocation, after the commit: stop fetching, keep the state until the assignment says what follows. */
+  #suspendTask(task: StreamTask, reason: string): void {
+    if (task.phase !== 'running') this.#changelogReader.unregister(task.id);
     task.phase = 'suspended';
     this.#fetcher.unassign(task.sources);
     this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'suspended', reason, lastProcessedAt: task.lastProcessedAt });
@@ -285,31 +285,45 @@ export class TaskManager {
     void this.#initTask(task, false);
   }
 
-  /** Clean close: commit what the task did. A fenced or failing commit closes it dirty instead. */
-  async closeTask(task: StreamTask, reason: string): Promise<void> {
-    if (task.phase === 'running') {
-      try {
-        await this.#commitTask(task);
-      } catch (err) {
-        this.#hooks.emit({ type: 'error', taskId: task.id, message: `commit on close (${reason}) failed: ${errorMessage(err)}`, fatal: false });
-        if (isFencedError(err)) task.producer?.fenced(errorMessage(err));
-        else await task.producer?.abort(errorMessage(err)).catch(() => undefined);
-      }
-    } else {
-      await task.producer?.abort(reason).catch(() => undefined);
+  /** Clean close: commit what the tasks did, then close them. A failed commit has closed them dirty already. */
+  async #closeClean(tasks: readonly StreamTask[], reason: string): Promise<void> {
+    if (!(await this.#commit(tasks))) {
+      this.#hooks.emit({ type: 'log', level: 'warn', message: `commit on close (${reason}) failed; the tasks were closed without it` });
     }
-    this.#dropTask(task, 'closed', reason);
-    await task.producer?.close();
+    for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', reason);
   }
 
-  /** Nothing is committed: abort the open transaction and drop the task's work. */
-  async closeDirty(task: StreamTask, phase: 'closed' | 'migrated', reason: string): Promise<void> {
-    await task.producer?.abort(reason).catch(() => undefined);
-    this.#dropTask(task, phase, reason);
-    await task.producer?.close();
+  /**
+   * Nothing is committed. Under exactly_once_v2 the thread's open transaction holds every task's
+   * work, so it is aborted, and tasks still running here lose their uncommitted work too: they are
+   * closed and revived from their last commit (Kafka Streams' handleCorruption).
+   */
+  async #closeDirty(tasks: readonly StreamTask[], phase: 'closed' | 'migrated', reason: string, migration?: MigrationCause): Promise<void> {
+    for (const task of tasks) this.#dropTask(task, phase, reason, migration);
+    if (!this.#eos) return;
+    await this.#abortTransaction(reason);
+    if (!this.closing) this.#revive(this.tasks().filter((t) => t.phase === 'running'), `the thread's transaction was aborted (${reason})`);
   }
 
-  #dropTask(task: StreamTask, phase: 'closed' | 'migrated', reason: string): void {
+  /** Aborts the open transaction; a producer that cannot abort (fenced) is replaced. */
+  async #abortTransaction(reason: string): Promise<void> {
+    try {
+      await this.#producer.abortTransaction();
+    } catch (err) {
+      this.#hooks.emit({ type: 'log', level: 'warn', message: `abort after ${reason}: ${errorMessage(err)}; re-initialising the producer` });
+      await this.#producer.reset().catch((e: unknown) => this.#hooks.emit({ type: 'error', message: `re-initialising the producer: ${errorMessage(e)}`, fatal: false }));
+    }
+  }
+
+  /** Closes tasks dirty and creates them again where the assignment still has them: state and positions from the last commit. */
+  #revive(tasks: readonly StreamTask[], reason: string): void {
+    for (const task of tasks) {
+      this.#dropTask(task, 'closed', `${reason}; rewinding to the last commit`);
+      if (this.assignment?.active.includes(task.id)) this.#createTask(task.id);
+    }
+  }
+
+  #dropTask(task: StreamTask, phase: 'closed' | 'migrated', reason: string, migration?: MigrationCause): void {
     if (this.#tasks.get(task.id) === task) this.#tasks.delete(task.id);
     this.#pauseFrom.delete(task.id);
     const wasSuspended = task.phase === 'suspended';
@@ -317,31 +331,45 @@ export class TaskManager {
     task.collector.clear();
     this.#changelogReader.unregister(task.id);
     if (!wasSuspended) this.#fetcher.unassign(task.sources);
-    this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase, reason, lastProcessedAt: task.lastProcessedAt });
+    this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase, reason, lastProcessedAt: task.lastProcessedAt, ...(migration ? { migration } : {}) });
   }
 
+  /**
+   * A task failed outside a commit (processing, initialising). Migrated: the whole thread's tasks
+   * go (TaskMigrated). Otherwise it is closed dirty and revived — under exactly_once_v2 with every
+   * task of the aborted transaction.
+   */
   async taskFailed(task: StreamTask, err: unknown, during: string): Promise<void> {
     const message = `${during} task ${task.id}: ${errorMessage(err)}`;
-    if (isFencedError(err) || isTaskMigrated(err)) {
-      // Another instance owns the task now: close it dirty; the group tells us what is ours.
-      task.producer?.fenced(errorMessage(err));
-      this.#dropTask(task, 'migrated', message);
-      await task.producer?.close();
-      this.#member.requestRejoin(`task ${task.id} migrated`);
+    if (err instanceof TaskMigratedError || isGroupMovedOn(err)) {
+      await this.#onMigrated(err, message);
       return;
     }
     if (this.closing) {
       this.#dropTask(task, 'closed', message);
-      await task.producer?.close();
       return;
     }
-    // Anything else: abort, wipe the task's state and re-create it from the changelog and the
-    // committed offsets (Kafka Streams closes a corrupted task dirty and revives it).
     this.#hooks.emit({ type: 'error', taskId: task.id, message: `${message}; rewinding to the last commit`, fatal: false });
-    await task.producer?.abort(message).catch(() => undefined);
-    this.#dropTask(task, 'closed', message);
-    await task.producer?.close();
-    if (this.assignment?.active.includes(task.id)) this.#createTask(task.id);
+    if (this.#eos) {
+      await this.#abortTransaction(message);
+      this.#revive(this.tasks().filter((t) => t === task || t.phase === 'running'), message);
+    } else {
+      this.#revive([task], message);
+    }
+  }
+
+  /**
+   * Kafka Streams' TaskMigratedException: another member owns the tasks now (the group moved on,
+   * or the producer was fenced). Every active task is closed dirty, the transaction aborted (a
+   * fenced producer replaced), and the member rejoins to learn what is its own.
+   */
+  async #onMigrated(err: unknown, message: string): Promise<void> {
+    const migration: MigrationCause = err instanceof TaskMigratedError ? err.migration : 'generation';
+    const tasks = this.tasks();
+    this.#hooks.emit({ type: 'log', level: 'warn', message: `task migrated (${migration}): ${message}; closing ${tasks.length} task(s) and rejoining` });
+    for (const task of tasks) this.#dropTask(task, 'migrated', message, migration);
+    if (this.#eos) await this.#abortTransaction(message);
+    this.#member.requestRejoin(`tasks migrated (${migration})`);
   }
 
   taskOf(topic: string, partition: number): StreamTask | undefined {
@@ -387,66 +415,80 @@ export class TaskManager {
 
   // ---- producing and committing ----
 
+  /** Hands a task's collected records to the thread's producer (acknowledged by the next commit at the latest). */
   async flush(task: StreamTask): Promise<void> {
     const count = task.collector.size;
     if (count === 0) return;
-    const batch = task.collector.drain();
-    if (task.producer !== null) await task.producer.send(batch, count);
-    else await this.#sharedProducer()!.send(batch, count);
+    this.#producer.send(task.id, task.collector.drain());
     this.#metrics.recordsOut += count;
-  }
-
-  async #commitTask(task: StreamTask): Promise<TopicPartitionOffset[]> {
-    await this.flush(task);
-    const offsets = task.uncommitted();
-    if (task.producer !== null) await task.producer.commit(this.#config.applicationId, offsets);
-    else if (offsets.length > 0 && this.#config.processingGuarantee === 'at_least_once') await this.#member.commitOffsets(offsets);
-    task.markCommitted(offsets);
-    return offsets;
+    await this.#producer.backpressure();
   }
 
   async commitAll(): Promise<void> {
     this.lastCommit = Date.now();
     if (this.closing) return;
     const running = this.tasks().filter((t) => t.phase === 'running');
-    if (running.length === 0) return;
+    if (running.length > 0) await this.#commit(running);
+  }
+
+  /**
+   * Commits the tasks' outputs and consumed offsets. at_least_once: every record acknowledged,
+   * then OffsetCommit. exactly_once_v2: the thread's transaction, which holds every running task
+   * (so all of them are committed, whichever were asked for). True when committed; on failure the
+   * tasks have been handled (closed dirty, revived, or the commit deferred to the next interval).
+   */
+  async #commit(tasks: readonly StreamTask[]): Promise<boolean> {
+    const included = this.#eos ? this.tasks().filter((t) => t.phase === 'running' || tasks.includes(t)) : tasks;
+    const running = included.filter((t) => t.phase === 'running');
     const started = performance.now();
-    const committed: TopicPartitionOffset[] = [];
-    if (this.#config.processingGuarantee === 'exactly_once') {
-      // Each task has its own transaction: commit them side by side.
-      await Promise.all(
-        running.map(async (task) => {
-          try {
-            committed.push(...(await this.#commitTask(task)));
-          } catch (err) {
-            await this.taskFailed(task, err, 'committing');
-          }
-        }),
-      );
-    } else {
-      try {
-        for (const task of running) await this.flush(task);
-        const offsets = running.flatMap((t) => t.uncommitted());
+    let offsets: TopicPartitionOffset[] = [];
+    try {
+      for (const task of running) await this.flush(task);
+      offsets = running.flatMap((t) => t.uncommitted());
+      if (this.#eos) {
+        // The generation the tasks were processed in. A member the heartbeat has already found
+        // dropped has none (-1), and a commit without one would not be checked: migrated.
+        const group = this.#member.groupMetadata();
+        if (group.generationId < 0) throw new TaskMigratedError(new Error(`no generation: the group dropped this member (${group.groupId})`), 'lost');
+        await this.#producer.commitTransaction(running.map((t) => t.id), offsets, group);
+      } else {
+        await this.#producer.flush();
         if (offsets.length > 0 && this.#config.processingGuarantee === 'at_least_once') await this.#member.commitOffsets(offsets);
-        for (const task of running) task.markCommitted(offsets.filter((o) => task.sources.some((s) => s.topic === o.topic && s.partition === o.partition)));
-        committed.push(...offsets);
-      } catch (err) {
-        // A commit the group refuses (the generation moved on) loses nothing: the records are
-        // re-read by whoever owns them next (at-least-once). The member rejoins by itself.
-        // Refused because a rebalance is under way (cooperative: every commit interval of it) is
-        // routine, as Kafka Streams logs it: the next interval commits again.
-        if (err instanceof KafkaResponseError && err.code === ErrorCode.REBALANCE_IN_PROGRESS) {
-          this.#hooks.emit({ type: 'log', level: 'warn', message: `commit deferred: ${errorMessage(err)}` });
-        } else {
-          this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}`, fatal: false });
-        }
-        return;
       }
+    } catch (err) {
+      await this.#commitFailed(running, err);
+      return false;
     }
-    if (committed.length === 0) return;
+    for (const task of running) task.markCommitted(offsets.filter((o) => task.sources.some((s) => s.topic === o.topic && s.partition === o.partition)));
+    if (offsets.length === 0) return true;
     const durationMs = performance.now() - started;
     this.#metrics.addCommit(durationMs);
-    this.#hooks.emit({ type: 'commit', guarantee: this.#config.processingGuarantee, offsets: committed, durationMs });
+    this.#hooks.emit({ type: 'commit', guarantee: this.#config.processingGuarantee, offsets, durationMs });
+    return true;
+  }
+
+  async #commitFailed(tasks: readonly StreamTask[], err: unknown): Promise<void> {
+    if (err instanceof TaskMigratedError || (this.#eos && isGroupMovedOn(err))) {
+      await this.#onMigrated(err, `commit: ${errorMessage(err)}`);
+      return;
+    }
+    if (this.#eos) {
+      // The transaction cannot commit (abortable error, timeout): abort it and rewind every task in it.
+      this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}; aborting and rewinding to the last commit`, fatal: false });
+      await this.#abortTransaction(errorMessage(err));
+      if (!this.closing) this.#revive(this.tasks().filter((t) => t.phase === 'running'), `commit failed: ${errorMessage(err)}`);
+      else for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', `commit failed: ${errorMessage(err)}`);
+      return;
+    }
+    // at_least_once: a commit the group refuses (the generation moved on) loses nothing: the
+    // records are re-read by whoever owns them next, and the member rejoins by itself. Refused
+    // because a rebalance is under way (cooperative: every commit interval of it) is routine, as
+    // Kafka Streams logs it: the next interval commits again.
+    if (err instanceof KafkaResponseError && err.code === ErrorCode.REBALANCE_IN_PROGRESS) {
+      this.#hooks.emit({ type: 'log', level: 'warn', message: `commit deferred: ${errorMessage(err)}` });
+    } else {
+      this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}`, fatal: false });
+    }
   }
 
   async commitBeforeProcessing(topic: string, partition: number, next: number): Promise<void> {
@@ -458,7 +500,7 @@ export class TaskManager {
   }
 }
 
-/** The group refused a commit because it moved on (Kafka Streams' TaskMigratedException). */
-function isTaskMigrated(err: unknown): boolean {
+/** The group refused a request because it moved on without this member (Kafka Streams' TaskMigratedException). */
+function isGroupMovedOn(err: unknown): boolean {
   return err instanceof KafkaResponseError && (err.action === 'rejoin' || err.action === 'fenced');
 }

@@ -6,7 +6,7 @@ export const STREAMS_STATES = ['CREATED', 'REBALANCING', 'RUNNING', 'PENDING_SHU
 export type StreamsState = (typeof STREAMS_STATES)[number];
 const State = z.enum(STREAMS_STATES);
 
-export const TXN_PHASES = ['begin', 'offsets-added', 'committing', 'committed', 'aborting', 'aborted', 'fenced'] as const;
+export const TXN_PHASES = ['init', 'begin', 'offsets-added', 'committing', 'committed', 'aborting', 'aborted', 'fenced', 'epoch-bumped'] as const;
 export type TxnPhase = (typeof TXN_PHASES)[number];
 
 /**
@@ -14,6 +14,17 @@ export type TxnPhase = (typeof TXN_PHASES)[number];
  * the console shows: 'restored' (restore done, about to run) and 'migrated' (closed dirty because
  * the task may already run elsewhere: lost generation, fenced producer).
  */
+/**
+ * Why a task was closed as migrated (Kafka Streams' TaskMigratedException): the group moved on
+ * without this member (a commit with an old generation refused, or the heartbeat told so), the
+ * producer's epoch was bumped by another producer with its transactional id, or its transaction
+ * outlived transaction.timeout.ms and the coordinator aborted it.
+ */
+export const MIGRATION_CAUSES = ['generation', 'epoch', 'timeout', 'lost'] as const;
+export type MigrationCause = (typeof MIGRATION_CAUSES)[number];
+
+export const PROCESSING_GUARANTEE_NAMES = ['at_most_once', 'at_least_once', 'exactly_once_v2'] as const;
+
 export const TASK_PHASES = ['created', 'restoring', 'restored', 'running', 'suspended', 'closed', 'migrated'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
 
@@ -72,6 +83,12 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     changelogLag: z.number().int().nullable().optional(),
     /** On suspended / closed / migrated: when the task last processed a record here (null: never). */
     lastProcessedAt: z.number().nullable().optional(),
+    /** On created (exactly_once_v2): partitions whose committed offset waits for another transaction to end (UNSTABLE_OFFSET_COMMIT). */
+    unstableOffsets: z.array(z.object({ topic: z.string(), partition: z.number().int() })).optional(),
+    /** On migrated: why (the reason says it in words). */
+    migration: z.enum(MIGRATION_CAUSES).optional(),
+    /** Stateful tasks on restored / closed: the changelog offsets of the task's checkpoint, if it has one. */
+    checkpoint: z.array(TopicPartitionOffset).optional(),
   }),
   /**
    * The first record a task processed after it was (re)assigned or after a rebalance it stayed
@@ -91,11 +108,17 @@ export const StreamsEvent = z.discriminatedUnion('type', [
   z.object({
     ...base,
     type: z.literal('txn'),
-    taskId: z.string(),
+    /** exactly_once_v2: the stream thread's transactional id, <application id>-<process id>-<thread index>. */
     transactionalId: z.string(),
     phase: z.enum(TXN_PHASES),
     producerId: z.number().int().nullable(),
     producerEpoch: z.number().int().nullable(),
+    /** The tasks whose records or offsets the transaction holds. */
+    tasks: z.array(z.string()),
+    /** Output partitions in the transaction (committing, committed, aborting, aborted). */
+    partitions: z.array(z.object({ topic: z.string(), partition: z.number().int() })).optional(),
+    /** committed: the consumed offsets committed with it. */
+    offsets: z.array(TopicPartitionOffset).optional(),
     /** time since the transaction began, for the phases that end or advance it */
     durationMs: z.number().optional(),
     records: z.number().int().optional(),
@@ -104,7 +127,7 @@ export const StreamsEvent = z.discriminatedUnion('type', [
   z.object({
     ...base,
     type: z.literal('commit'),
-    guarantee: z.enum(['at_most_once', 'at_least_once', 'exactly_once']),
+    guarantee: z.enum(PROCESSING_GUARANTEE_NAMES),
     offsets: z.array(TopicPartitionOffset),
     durationMs: z.number(),
   }),

@@ -46,7 +46,7 @@ describe('Client', () => {
     t.answer = () => ({ ids: ['i1', 'i2'] });
     const c = new Client(t);
     await expect(c.command('instances.start', { app: 'word-count', count: 2 })).resolves.toEqual({ ids: ['i1', 'i2'] });
-    expect(t.requests[0]!.args).toEqual({ app: 'word-count', count: 2, guarantee: 'exactly_once', partitions: 6, timings: 'demo', rebalanceProtocol: 'cooperative', numStandbyReplicas: 0 });
+    expect(t.requests[0]!.args).toEqual({ app: 'word-count', count: 2, guarantee: 'exactly_once_v2', partitions: 6, timings: 'demo', rebalanceProtocol: 'cooperative', numStandbyReplicas: 0 });
     t.answer = () => ({ ids: 'nope' });
     await expect(c.command('instances.start', { app: 'word-count' })).rejects.toThrow(/did not match the contract/);
   });

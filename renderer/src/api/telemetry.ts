@@ -35,7 +35,7 @@ export const Telemetry = z.discriminatedUnion('type', [
   z.looseObject({
     ...base,
     type: z.literal('txn'),
-    taskId: z.string(),
+    tasks: z.array(z.string()),
     transactionalId: z.string(),
     phase: z.string(),
     producerId: z.number().int().nullable(),

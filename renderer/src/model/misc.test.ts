@@ -75,7 +75,7 @@ describe('event log', () => {
   it('keeps, counts and filters events; invalid ones are counted apart', () => {
     const s = initialEvents();
     applyEvents(s, ev('error', { source: 'monitor', message: 'Timeout' }));
-    applyEvents(s, telemetry('i1', { type: 'txn', taskId: '0_0', transactionalId: 't', phase: 'fenced', producerId: 1, producerEpoch: 2 }));
+    applyEvents(s, telemetry('i1', { type: 'txn', tasks: ['0_0'], transactionalId: 't', phase: 'fenced', producerId: 1, producerEpoch: 2 }));
     applyEvents(s, telemetry('i1', { type: 'txn', phase: 5 }));
     applyEvents(s, telemetry('i1', { type: 'brand-new-kind' }));
     recordInvalid(s, { type: 'nope' }, 'nope: bad', 1);
@@ -98,7 +98,7 @@ describe('event log', () => {
         ev('group.rebalance', { groupId: 'wc', generation: 4, phase: 'completed', cause: 'x', durationMs: 1500, membersBefore: [], membersAfter: ['a', 'b'], moved: [] }),
       ),
     ).toBe('Group wc generation 4 complete in 1.50 s: 2 members, 0 partitions moved');
-    expect(describeEvent(ev('instance.state', { instance: { id: 'i', app: 'word-count', applicationId: 'wc', guarantee: 'exactly_once', state: 'killed', startedAt: 0, exitCode: 1, lastError: null, streamsState: null, tasks: [] }, from: 'running', reason: 'kill' }))).toBe(
+    expect(describeEvent(ev('instance.state', { instance: { id: 'i', app: 'word-count', applicationId: 'wc', guarantee: 'exactly_once_v2', state: 'killed', startedAt: 0, exitCode: 1, lastError: null, streamsState: null, tasks: [] }, from: 'running', reason: 'kill' }))).toBe(
       'i running → killed (kill)',
     );
   });

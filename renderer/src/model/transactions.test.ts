@@ -4,7 +4,7 @@ import { applyTransactions, initialTransactions, txnRows } from './transactions'
 
 const txn = (phase: string, extra: Record<string, unknown> = {}) => ({
   type: 'txn',
-  taskId: '0_1',
+  tasks: ['0_1', '0_2'],
   transactionalId: 'wc-0_1',
   phase,
   producerId: 7,
@@ -56,7 +56,7 @@ describe('transactions reducer', () => {
     );
     const rows = txnRows(s);
     expect(rows.map((r) => r.transactionalId)).toEqual(['wc-0_1', 'a-ok']);
-    expect(rows[0]).toMatchObject({ state: 'Ongoing', producerEpoch: 4, partitions: ['out-1', 'out-2'], openSince: 900, hanging: true, instanceId: 'i1' });
+    expect(rows[0]).toMatchObject({ state: 'Ongoing', producerEpoch: 4, partitions: ['out-1', 'out-2'], openSince: 900, hanging: true, instanceId: 'i1', tasks: ['0_1', '0_2'] });
     expect(s.supported).toBe(true);
     // gone from the broker: broker part dropped, entry kept for its client side
     applyTransactions(s, ev('txn.snapshot', { supported: true, transactions: [] }));

@@ -19,7 +19,7 @@ export interface TxnHistoryItem {
 
 export interface ClientTxn {
   instanceId: string;
-  taskId: string;
+  tasks: string[];
   phase: string;
   producerId: number | null;
   producerEpoch: number | null;
@@ -93,7 +93,7 @@ export function applyTransactions(state: TransactionsState, e: SessionEvent): vo
   const stillOpen = OPEN_PHASES.has(t.phase);
   entry.client = {
     instanceId: e.id,
-    taskId: t.taskId,
+    tasks: t.tasks,
     phase: t.phase,
     producerId: t.producerId ?? prev?.producerId ?? null,
     producerEpoch: t.producerEpoch ?? prev?.producerEpoch ?? null,
@@ -128,7 +128,7 @@ export interface TxnRowView {
   timeoutMs: number | null;
   hanging: boolean;
   instanceId: string | null;
-  taskId: string | null;
+  tasks: string[];
   counts: Record<Outcome, number>;
   lastOutcome: TxnHistoryItem | null;
 }
@@ -149,7 +149,7 @@ export function txnRows(state: TransactionsState): TxnRowView[] {
         timeoutMs: b?.timeoutMs ?? null,
         hanging: b?.hanging ?? false,
         instanceId: c?.instanceId ?? null,
-        taskId: c?.taskId ?? null,
+        tasks: c?.tasks ?? [],
         counts: entry.counts,
         lastOutcome: entry.history[entry.history.length - 1] ?? null,
       };

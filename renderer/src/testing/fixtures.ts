@@ -19,7 +19,7 @@ export function info(id: string, over: Partial<InstanceInfo> = {}): InstanceInfo
     id,
     app: 'word-count',
     applicationId: 'word-count',
-    guarantee: 'exactly_once',
+    guarantee: 'exactly_once_v2',
     state: 'running',
     startedAt: 1000,
     exitCode: null,
