@@ -2,7 +2,8 @@
 //   throughput  passthrough and bank-ledger under KafkaStreams (one instance, in this process), at
 //               least once and exactly once, as ratios to a hand-written kafkajs consume → produce
 //               loop doing the same work with the same guarantee, against the same broker in the
-//               same run (medians of interleaved rounds), CPU ms per 1k records; target ≥ 1.5×.
+//               same run (medians of interleaved rounds), CPU ms per 1k records; target ≥ 1.5×;
+//               and the runtime's exactly_once_v2 / at_least_once, same run; target ≥ 0.8.
 //   failover    three Supervisor worker-thread instances, paced input: passthrough (exactly_once_v2)
 //               under graceful stop, kill and freeze, session timeouts 6 s and 10 s; then
 //               bank-ledger (exactly_once_v2, static members) with no standby and with one: a kill and
@@ -10,6 +11,12 @@
 //               first commit (bench/streams-failover-phases.ts).
 //   pause       the pause of tasks that stay with a healthy instance when a fourth joins three while
 //               one of them is frozen or slow, cooperative vs eager (bench/streams-pause.ts).
+//   txn         the runtime's transactional producer per stream thread (exactly_once_v2) with 6 and
+//               24 tasks: transactions/s, records/s, commit latency p50/p99, as ratios to per-task
+//               kafkajs transactional producers (exactly_once v1) in the same run (bench/streams-txn.ts).
+//   restore     bank-ledger with 100k keys in a persistent store (state directory in a temp dir):
+//               restarts with the checkpoint of a clean close vs on a fresh state directory; records
+//               restored, restore time, start → running, ratio with / without (bench/streams-restore.ts).
 // The broker runs in a child process (bench/broker-child.ts, in memory), 127.0.0.1, a port picked
 // at run time; everything started is stopped, every wait is bounded. The load average is printed
 // with every block: the figures are only as steady as the machine.
@@ -22,15 +29,18 @@ import { failoverBlock, type FailoverResult } from './streams-failover.js';
 import { failoverPhasesBlock, type PhaseResult } from './streams-failover-phases.js';
 import { PAUSE_CASES, pauseRun, type PauseResult, type Protocol } from './streams-pause.js';
 import { COMMIT_INTERVAL_MS, INPUT_PARTITIONS, THROUGHPUT_APPS, throughputRun, type RunResult, type Side, type ThroughputApp } from './streams-throughput.js';
+import { TXN_COMMIT_INTERVAL_MS, TXN_TASK_COUNTS, txnBlock } from './streams-txn.js';
+import { RESTORE_PARTITIONS, restoreBlock, type RestartResult, type RestoreCase } from './streams-restore.js';
 import { JsonChild, nowMs } from './util.js';
 
-const BLOCKS = ['throughput', 'failover', 'pause'] as const;
+const BLOCKS = ['throughput', 'failover', 'pause', 'txn', 'restore'] as const;
 type Block = (typeof BLOCKS)[number];
 const { values: args } = parseArgs({
   options: {
     records: { type: 'string' },
     rounds: { type: 'string' },
     rate: { type: 'string' },
+    keys: { type: 'string' },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -40,7 +50,10 @@ const USAGE = `usage: npm run bench:streams [-- --records 150000] [--rounds 4] [
   --rate     paced input of failover and pause (records/s)
   --only     one block: throughput (passthrough, bank-ledger vs the kafkajs loop), failover
              (passthrough stop/kill/freeze; bank-ledger kill and static restart in phases), pause
-             (kept tasks' pause, a fourth joins while one is frozen or slow, cooperative vs eager)`;
+             (kept tasks' pause, a fourth joins while one is frozen or slow, cooperative vs eager),
+             txn (per-thread transactional producer, 6 and 24 tasks, vs per-task kafkajs producers),
+             restore (restart with 100k keys of state: from a checkpoint vs from the changelog)
+  --keys     distinct keys of the restore block's state (default 100000)`;
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -61,6 +74,7 @@ const CFG = {
   records: positive('records', args.records, 150_000),
   rounds: positive('rounds', args.rounds, 4),
   rate: positive('rate', args.rate, 300),
+  keys: positive('keys', args.keys, 100_000),
   only: args.only as Block | undefined,
   /** The broker's group.initial.rebalance.delay.ms (bench/broker-child.ts argv; the CLI has no such flag). */
   initialRebalanceDelayMs: 300,
@@ -79,6 +93,10 @@ const GUARANTEES: readonly ProcessingGuarantee[] = ['at_least_once', 'exactly_on
 const SHORT: Record<ProcessingGuarantee, string> = { at_least_once: 'ALOS', at_most_once: 'AMO', exactly_once_v2: 'EOS' };
 /** Issue 10's target for the runtime over the kafkajs loop. */
 const THROUGHPUT_TARGET = 1.5;
+/** The txn block's paced phase: the input rate spread over the partitions, and for how long. */
+const TXN_PACE = { ratePerSec: 5000, ms: 10_000 };
+/** Issue 11's target for the runtime's exactly_once_v2 over its at_least_once. */
+const EOS_ALOS_TARGET = 0.8;
 const load = (): string => loadavg().map(f2).join(' / ');
 
 let broker: JsonChild | undefined;
@@ -140,7 +158,22 @@ async function throughput(bootstrap: string): Promise<string[][]> {
   const rate = (app: ThroughputApp, side: Side, g: ProcessingGuarantee) => median(of(app, side, g).map((r) => r.rate));
   const cpu = (app: ThroughputApp, side: Side, g: ProcessingGuarantee) => median(of(app, side, g).map((r) => r.cpuMsPerK));
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
-  const rows: string[][] = [['app', 'guarantee', 'loop (median)', 'streams (median)', 'CPU ms/1k loop / streams', 'ratio of medians', 'per round', 'median of round ratios', 'target', 'verdict']];
+  /** The cost of exactly_once_v2 over at_least_once, streams side (the loop's for reference), per round paired. */
+  const eosOverAlos = (app: ThroughputApp, g: ProcessingGuarantee): string[] => {
+    if (g !== 'exactly_once_v2') return ['—', ''];
+    const ofMedians = ratio(rate(app, 'streams', g), rate(app, 'streams', 'at_least_once'));
+    const perRound = of(app, 'streams', g).map((s, k) => ratio(s.rate, of(app, 'streams', 'at_least_once')[k]?.rate ?? NaN));
+    const paired = median(perRound);
+    const loop = ratio(rate(app, 'loop', g), rate(app, 'loop', 'at_least_once'));
+    const met = [ofMedians, paired].map((r) => Number.isFinite(r) && r >= EOS_ALOS_TARGET);
+    return [
+      `${f2(ofMedians)}×, ${perRound.map(f2).join(' / ')}, ${f2(paired)}× (loop ${f2(loop)}×)`,
+      met.every(Boolean) ? 'met' : met.some(Boolean) ? 'inconclusive' : 'not met',
+    ];
+  };
+  const rows: string[][] = [
+    ['app', 'guarantee', 'loop (median)', 'streams (median)', 'CPU ms/1k loop / streams', 'ratio of medians', 'per round', 'median of round ratios', 'target', 'verdict', 'streams EOS / ALOS: of medians, per round, median (loop)', `target ≥ ${EOS_ALOS_TARGET}`],
+  ];
   for (const app of THROUGHPUT_APPS) {
     for (const g of GUARANTEES) {
       const ofMedians = ratio(rate(app, 'streams', g), rate(app, 'loop', g));
@@ -158,8 +191,9 @@ async function throughput(bootstrap: string): Promise<string[][]> {
         `${f2(ofMedians)}×`,
         perRound.map(f2).join(' / '),
         `${f2(paired)}×`,
-        `≥ ${THROUGHPUT_TARGET}× (producers still kafkajs)`,
+        `≥ ${THROUGHPUT_TARGET}×`,
         met.every(Boolean) ? 'met' : met.some(Boolean) ? 'inconclusive (the two ratios disagree)' : 'not met',
+        ...eosOverAlos(app, g),
       ]);
     }
   }
@@ -270,6 +304,27 @@ async function pause(bootstrap: string): Promise<Map<string, string[][]>> {
   return tables;
 }
 
+async function restore(bootstrap: string): Promise<string[][]> {
+  const kafka = makeKafka(bootstrap, 'bench-streams-restore', clientErrors);
+  const r = await restoreBlock(kafka, { bootstrap, keys: CFG.keys, rounds: CFG.rounds, log: (l) => console.log(l) });
+  notes.push(...r.notes);
+  const of = (c: RestoreCase, f: (x: RestartResult) => number) => median(r.results.filter((x) => x.case === c && x.tasks === RESTORE_PARTITIONS).map(f));
+  const rows: string[][] = [['restart', 'records restored', 'restore (slowest task)', 'start → running', 'per round restore ms']];
+  for (const c of ['checkpoint', 'none'] as const) {
+    rows.push([
+      c === 'checkpoint' ? 'with checkpoint (same state dir)' : 'without (fresh state dir)',
+      f0(of(c, (x) => x.restored)),
+      `${f0(of(c, (x) => x.restoreMs))} ms`,
+      `${f0(of(c, (x) => x.startMs))} ms`,
+      r.results.filter((x) => x.case === c).map((x) => f0(x.restoreMs)).join(' / '),
+    ]);
+  }
+  const ratio = (f: (x: RestartResult) => number) => f2(of('checkpoint', f) / of('none', f));
+  rows.push(['with / without', `${ratio((x) => x.restored)}×`, `${ratio((x) => x.restoreMs)}×`, `${ratio((x) => x.startMs)}×`, '']);
+  notes.push(`restore: fill (${CFG.keys} keys processed, committed, clean close) took ${f1(r.fillMs / 1000)} s`);
+  return rows;
+}
+
 async function main(): Promise<void> {
   const t0 = nowMs();
   console.log('Streamwatch streams benchmark');
@@ -297,7 +352,8 @@ async function main(): Promise<void> {
       title: `Throughput: records/s from the first record processed to the last processed and committed (median of ${CFG.rounds} rounds)`,
       legend: [
         'CPU ms/1k rec: bench process (first → last record) + broker process (run start → last record) per 1000 records; less sensitive to other load',
-        'loop: the hand-written kafkajs consume → produce loop doing the same work; both sides produce with kafkajs (the runtime\'s producers are still kafkajs)',
+        'loop: the hand-written kafkajs consume → produce loop doing the same work (kafkajs consumer and producer; the EOS loop is one kafkajs transactional producer, unchanged baseline); streams: core/client consumer and producer',
+        `EOS / ALOS: the runtime's exactly_once_v2 rate over its at_least_once rate (per round: the two runs of the same round), loop's the same for reference; target ≥ ${EOS_ALOS_TARGET}`,
       ],
       rows,
       load: load(),
@@ -331,6 +387,36 @@ async function main(): Promise<void> {
         load: load(),
       });
     }
+  }
+  if (runs('txn')) {
+    console.log(`txn (per-thread transactional producer vs per-task kafkajs producers; load ${load()}):`);
+    const r = await timed('txn', () => txnBlock(makeKafka(bootstrap, 'bench-streams-txn', clientErrors), bootstrap, { records: CFG.records, rounds: CFG.rounds, pace: TXN_PACE, log: (l) => console.log(l) }));
+    notes.push(...r.notes);
+    out.push({
+      title: `Transactions: passthrough, ${TXN_TASK_COUNTS.join(' and ')} tasks in one instance, commit interval ${TXN_COMMIT_INTERVAL_MS} ms; per run ${CFG.records} pre-filled records (saturating), then ${TXN_PACE.ratePerSec} rec/s for ${TXN_PACE.ms / 1000} s (paced) (medians of ${CFG.rounds} rounds)`,
+      legend: [
+        'thread: the runtime under exactly_once_v2, one transactional producer for the stream thread (KIP-447): one transaction per commit holds every task; figures from its txn (committed) and commit telemetry',
+        'per-task: kafkajs, one transactional producer per task (Kafka Streams\' removed exactly_once v1), each task\'s transaction committed with its own sendOffsets once 100 ms old; tasks due at a tick commit concurrently',
+        'saturating rec/s: first processed → all pre-filled records processed and committed; every other column: the paced phase (steady state, a transaction = one commit interval)',
+        'commit p50 / p99: thread = its whole commit (flush + TxnOffsetCommit + EndTxn); per-task = one task\'s sendOffsets + commit. round: every transaction committed at one commit tick (thread: = its commit)',
+        'txns/s: transactions committed per second; per-task producers commit one per task per interval: KIP-447 exists because that (and a producer, connection and transactional id per task) does not scale with tasks',
+      ],
+      rows: r.rows,
+      load: load(),
+    });
+  }
+  if (runs('restore')) {
+    console.log(`restore (bank-ledger, ${CFG.keys} keys, checkpoint vs none; load ${load()}):`);
+    const rows = await timed('restore', () => restore(bootstrap));
+    out.push({
+      title: `Restore: bank-ledger, ${CFG.keys} keys (one transfer each), ${RESTORE_PARTITIONS} tasks, exactly_once_v2, persistent store, state directory in a temp dir; restart of one instance (medians of ${CFG.rounds} rounds)`,
+      legend: [
+        'checkpoint: the same state directory after a clean close (stores + .checkpoint); none: a fresh state directory, the same changelog restored from its start',
+        "restored: sum of the tasks' 'restored' telemetry; restore: the slowest task's restore (its durationMs); start → running: start() → every task's 'running' event (includes the group join)",
+      ],
+      rows,
+      load: load(),
+    });
   }
   const stats = await broker.request<{ rssMB: number; logged: { warn: number; error: number }; warnings: string[] }>('stats', 10_000).catch(() => null);
   if (stats) notes.push(`broker at the end: rss ${f1(stats.rssMB)} MB, logged ${stats.logged.warn} warn / ${stats.logged.error} error${stats.warnings.length ? `, e.g. ${stats.warnings.slice(0, 2).join(' | ')}` : ''}`);
