@@ -12,6 +12,11 @@ export interface InstanceContext<Config = unknown, Event = unknown> {
   readonly signal: AbortSignal;
   /** How the stop asked for wants the app to close: leave its consumer group, or remain in it. */
   stopOptions(): { leaveGroup: boolean };
+  /**
+   * This instance's own state directory (Kafka Streams' state.dir): the same path on every
+   * restart of the instance, so persistent stores and checkpoints survive it.
+   */
+  readonly stateDir: string;
   /** Current injected per-record delay in ms (0 = none); the app should sleep this long per record. */
   delayPerRecord(): number;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 // ---- parent → worker ----
-export const StartMsg = z.object({ type: z.literal('start'), app: z.string().min(1), config: z.unknown() });
+export const StartMsg = z.object({ type: z.literal('start'), app: z.string().min(1), config: z.unknown(), stateDir: z.string().min(1) });
 /** leaveGroup: the stream app leaves its consumer group on close (Kafka Streams' CloseOptions); default it remains. */
 export const StopMsg = z.object({ type: z.literal('stop'), reason: z.string(), leaveGroup: z.boolean().optional() });
 export const SlowMsg = z.object({ type: z.literal('slow'), msPerRecord: z.number().finite().nonnegative() });

@@ -26,6 +26,8 @@ export const StreamsInstanceConfig = z.object({
   clientId: z.string().min(1).optional(),
   /** transaction.timeout.ms under exactly_once_v2 (Kafka Streams: 10 s). */
   transactionTimeoutMs: z.number().int().positive().optional(),
+  /** state.dir; absent: the directory the supervisor keeps for this instance; null: every store in memory. */
+  stateDir: z.string().min(1).nullable().optional(),
   /** Tests only: the instance dies at this point of its commit path, as a crash would. */
   crashAt: z.enum(CRASH_POINTS).nullable().optional(),
   /** TLS and SASL for the instance's clients, as the console's connection profile has them. */
@@ -44,12 +46,18 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
   if (!parsed.success) {
     throw new Error(`invalid instance config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
   }
-  const { app: _app, ssl, sasl, probingRebalanceIntervalMs, ...streamsConfig } = parsed.data;
+  const { app: _app, ssl, sasl, probingRebalanceIntervalMs, stateDir, ...streamsConfig } = parsed.data;
   const kafka = { ssl, ...(sasl === null ? {} : { sasl: sasl as SASLOptions }) };
   // A probing interval under Kafka's one-minute minimum is a demonstration timing, passed as such.
   const probing =
     probingRebalanceIntervalMs === undefined ? {} : probingRebalanceIntervalMs < 60_000 ? { demoTimings: { probingRebalanceIntervalMs } } : { probingRebalanceIntervalMs };
-  const streams = new KafkaStreams(build(parsed.data), { ...streamsConfig, ...probing, kafka, recordDelayMs: () => ctx.delayPerRecord() });
+  const streams = new KafkaStreams(build(parsed.data), {
+    ...streamsConfig,
+    ...probing,
+    stateDir: stateDir === undefined ? ctx.stateDir : stateDir,
+    kafka,
+    recordDelayMs: () => ctx.delayPerRecord(),
+  });
   streams.onEvent((e) => ctx.emit(e));
   const stopRequested = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

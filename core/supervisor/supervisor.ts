@@ -2,6 +2,9 @@
  * Supervisor: hosts stream-app instances, one worker thread each, and injects faults.
  * Worker messages are validated (protocol.ts); everything that happens is an event on `onEvent`.
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { entryModuleUrl } from '../entry-modules.js';
@@ -49,6 +52,11 @@ export interface SupervisorOptions {
    * instance crashes) long before it could exhaust the cage and abort the whole app.
    */
   workerHeapLimitMb?: number;
+  /**
+   * Where instances keep their state directories, one per instance id, kept across restarts.
+   * Default: a temporary directory made on first use and removed by close().
+   */
+  stateRoot?: string;
 }
 
 export const DEFAULT_WORKER_HEAP_LIMIT_MB = 512;
@@ -77,9 +85,13 @@ export class Supervisor {
   private seq = 0;
   private readonly resourceTimer: NodeJS.Timeout | null;
   private readonly workerHeapLimitMb: number;
+  private stateRoot: string | null;
+  private readonly ownsStateRoot: boolean;
 
   constructor(opts: SupervisorOptions = {}) {
     this.workerHeapLimitMb = opts.workerHeapLimitMb ?? DEFAULT_WORKER_HEAP_LIMIT_MB;
+    this.stateRoot = opts.stateRoot ?? null;
+    this.ownsStateRoot = opts.stateRoot === undefined;
     const every = opts.resourceIntervalMs ?? 1000;
     this.resourceTimer = every > 0 ? setInterval(() => this.sampleResources(), every) : null;
     this.resourceTimer?.unref();
@@ -200,6 +212,15 @@ export class Supervisor {
     await Promise.all(
       [...this.instances.values()].filter((i) => i.worker).map((i) => this.kill(i.info.id)),
     );
+    if (this.ownsStateRoot && this.stateRoot !== null) rmSync(this.stateRoot, { recursive: true, force: true });
+  }
+
+  /** The state directory of instance `id` (made on first use). */
+  stateDirOf(id: string): string {
+    this.stateRoot ??= mkdtempSync(join(tmpdir(), 'streamwatch-state-'));
+    const dir = join(this.stateRoot, encodeURIComponent(id));
+    mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
   // ---- internals ----
@@ -252,7 +273,7 @@ export class Supervisor {
         resolve(code);
       });
     });
-    this.send(inst, { type: 'start', app: inst.info.app, config: inst.config });
+    this.send(inst, { type: 'start', app: inst.info.app, config: inst.config, stateDir: this.stateDirOf(id) });
   }
 
   private onMessage(inst: Instance, worker: Worker, raw: unknown): void {

@@ -52,12 +52,13 @@ function resolveApp(app: string): string {
   return app; // bare specifier
 }
 
-async function start(app: string, config: unknown): Promise<void> {
+async function start(app: string, config: unknown, stateDir: string): Promise<void> {
   const mod = (await import(resolveApp(app))) as Partial<InstanceApp> & { default?: Partial<InstanceApp> };
   const run = mod.run ?? mod.default?.run;
   if (typeof run !== 'function') throw new Error(`app module ${app} does not export run(ctx)`);
   const ctx: InstanceContext = {
     config,
+    stateDir,
     emit: (event) => post({ type: 'telemetry', event }),
     signal: abort.signal,
     delayPerRecord: () => msPerRecord,
@@ -81,7 +82,7 @@ port.on('message', (raw: unknown) => {
         return;
       }
       started = true;
-      runDone = start(msg.app, msg.config);
+      runDone = start(msg.app, msg.config, msg.stateDir);
       runDone.then(
         () => {
           // run returned: either after a stop request or on its own; both end the instance cleanly

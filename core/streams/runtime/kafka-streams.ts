@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyValueStore } from '../state/key-value-store.js';
 import type { Topology } from '../topology/topology.js';
+import { StateDirectory } from '../state/state-directory.js';
 import { resolveConfig } from './config.js';
 import type { StreamsConfig, StreamsConfigInput } from './config.js';
 import { errorMessage } from './kafka-errors.js';
@@ -25,6 +26,8 @@ export class KafkaStreams {
   #state: StreamsState = 'CREATED';
   readonly #listeners = new Set<(e: StreamsEvent) => void>();
   readonly #thread: StreamThread;
+  /** state.dir/<application id>: persistent stores, checkpoints and the process id; null without a state dir. */
+  readonly #stateDirectory: StateDirectory | null;
   #failure: Error | null = null;
   #closed: Promise<void> | null = null;
   readonly #failed: Promise<Error>;
@@ -34,7 +37,11 @@ export class KafkaStreams {
     this.config = resolveConfig(config);
     this.topology = topology.applicationId === this.config.applicationId ? topology : topology.withApplicationId(this.config.applicationId);
     this.#failed = new Promise<Error>((resolve) => (this.#rejectFailed = resolve));
-    this.#thread = new StreamThread(this.topology, this.config, randomUUID(), {
+    this.#stateDirectory = this.config.stateDir === null ? null : new StateDirectory(this.config.stateDir, this.config.applicationId);
+    // Kafka Streams keeps the process id in the state directory, so a restart is the same client
+    // to the assignor (its tasks come back to it) and the same transactional ids fence its past.
+    const processId = this.#stateDirectory?.processId ?? randomUUID();
+    this.#thread = new StreamThread(this.topology, this.config, { processId, stateDirectory: this.#stateDirectory }, {
       emit: (e) => this.#emit(e),
       setState: (to, reason) => this.#setState(to, reason),
       fail: (err) => this.#fail(err),
@@ -63,6 +70,7 @@ export class KafkaStreams {
     } catch (err) {
       this.#fail(err);
       await this.#thread.abandon();
+      this.#stateDirectory?.close();
       this.#setState('NOT_RUNNING', 'start failed');
       throw this.#failure;
     }
@@ -84,10 +92,12 @@ export class KafkaStreams {
       if (this.#state === 'ERROR') {
         this.#setState('PENDING_SHUTDOWN', 'close after error');
         await this.#thread.abandon();
+        this.#stateDirectory?.close();
       } else {
         this.#setState('PENDING_SHUTDOWN', 'close requested');
         await this.#thread.stop(opts);
       }
+      this.#stateDirectory?.close();
       this.#setState('NOT_RUNNING', 'closed');
     })();
     return this.#closed;

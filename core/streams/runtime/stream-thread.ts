@@ -16,6 +16,7 @@ import type { InputRecord } from '../records.js';
 import type { Topology } from '../topology/topology.js';
 import type { StreamsConfig } from './config.js';
 import { prepareTopics } from './internal-topics.js';
+import type { StateDirectory } from '../state/state-directory.js';
 import { crashIfAsked } from './crash-points.js';
 import { errorMessage } from './kafka-errors.js';
 import { ThreadMetrics } from './metrics.js';
@@ -78,7 +79,7 @@ export class StreamThread {
   /** Tasks whose partitions the join that is under way reported lost (the generation was gone). */
   #joinLost: TaskId[] = [];
 
-  constructor(topology: Topology, config: StreamsConfig, processId: string, hooks: StreamThreadHooks) {
+  constructor(topology: Topology, config: StreamsConfig, { processId, stateDirectory }: { processId: string; stateDirectory: StateDirectory | null }, hooks: StreamThreadHooks) {
     this.#topology = topology;
     this.#config = config;
     this.#hooks = hooks;
@@ -139,6 +140,8 @@ export class StreamThread {
       queue: this.#queue,
       metrics: this.#metrics,
       producer: this.#producer,
+      stateDirectory,
+      threadName: `${config.clientId}-StreamThread-${THREAD_INDEX}`,
       hooks: {
         emit: (event) => this.#hooks.emit(event),
         tasksChanged: () => this.#updateState(),

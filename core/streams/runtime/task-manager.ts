@@ -17,14 +17,20 @@ import { errorMessage } from './kafka-errors.js';
 import type { ThreadMetrics } from './metrics.js';
 import type { SerialQueue } from './serial-queue.js';
 import { StandbyTask } from './standby-task.js';
-import { ProcessorStateManager } from './state-manager.js';
+import { ProcessorStateManager, TaskDirLockedError } from './state-manager.js';
+import type { StateDirectory } from '../state/state-directory.js';
+import { crashIfAsked } from './crash-points.js';
 import type { StoreChangelogReader } from './store-changelog-reader.js';
 import type { StreamsAssignment } from './streams-partition-assignor.js';
 import { TaskMigratedError, type StreamsProducer, type TopicPartitionOffset } from './streams-producer.js';
+import { TaskExecutor } from './task-executor.js';
 import { StreamTask } from './stream-task.js';
-import { sortTasks, taskId } from './tasks.js';
+import { parseTaskId, sortTasks, taskId } from './tasks.js';
 import type { TaskId, TopicPartition } from './tasks.js';
-import type { MigrationCause, StreamsEventInput } from './telemetry.js';
+import type { MigrationCause, RestoreSource, StreamsEventInput } from './telemetry.js';
+
+/** How long a task whose state directory is still locked waits before it is created again. */
+const LOCK_RETRY_MS = 500;
 
 export interface TaskManagerHooks {
   emit(event: StreamsEventInput): void;
@@ -44,6 +50,10 @@ export interface TaskManagerDeps {
   metrics: ThreadMetrics;
   /** The thread's producer (transactional under exactly_once_v2). */
   producer: StreamsProducer;
+  /** state.dir/<application id>, where persistent stores and checkpoints live; null: in memory only. */
+  stateDirectory: StateDirectory | null;
+  /** Holds the task directories' locks. */
+  threadName: string;
   hooks: TaskManagerHooks;
 }
 
@@ -54,9 +64,10 @@ export class TaskManager {
   readonly #changelogReader: StoreChangelogReader;
   readonly #member: GroupMember;
   readonly #queue: SerialQueue;
-  readonly #metrics: ThreadMetrics;
   readonly #hooks: TaskManagerHooks;
-  readonly #producer: StreamsProducer;
+  readonly #executor: TaskExecutor;
+  readonly #stateDirectory: StateDirectory | null;
+  readonly #threadName: string;
   readonly #tasks = new Map<TaskId, StreamTask>();
   readonly #standbys = new Map<TaskId, StandbyTask>();
   /** Source topics → the sub-topology whose tasks own their partitions. */
@@ -81,9 +92,10 @@ export class TaskManager {
     this.#changelogReader = deps.changelogReader;
     this.#member = deps.member;
     this.#queue = deps.queue;
-    this.#metrics = deps.metrics;
     this.#hooks = deps.hooks;
-    this.#producer = deps.producer;
+    this.#executor = new TaskExecutor({ config: deps.config, producer: deps.producer, member: deps.member, metrics: deps.metrics, emit: (e) => deps.hooks.emit(e) });
+    this.#stateDirectory = deps.stateDirectory;
+    this.#threadName = deps.threadName;
     for (const sub of deps.topology.subtopologies) for (const topic of sub.sourceTopics) this.#subtopologyOfTopic.set(topic, sub.id);
   }
 
@@ -174,7 +186,7 @@ export class TaskManager {
         if (task.phase === 'suspended') this.#resumeTask(task);
         else this.#pauseFrom.set(task.id, { kind: 'kept', since: task.lastProcessedAt ?? Date.now() });
       } else if (task.phase === 'suspended') {
-        this.#dropTask(task, 'closed', 'not assigned back after the rebalance');
+        this.#dropTask(task, 'closed', 'not assigned back after the rebalance', { clean: true });
       }
     }
     for (const s of this.standbyTasks()) if (!standby.has(s.id) && !active.has(s.id)) this.closeStandby(s, 'no longer assigned here');
@@ -198,14 +210,42 @@ export class TaskManager {
       this.#standbys.delete(id);
       this.#changelogReader.unregister(id);
     }
-    const task = new StreamTask(id, this.#topology, standby?.state ?? new ProcessorStateManager(id, this.#topology));
+    const state = standby?.state ?? this.#openState(id);
+    if (state === null) return;
+    const task = new StreamTask(id, this.#topology, state);
     this.#tasks.set(id, task);
-    this.#hooks.emit({ type: 'task', taskId: id, role: 'active', phase: 'created', restoreSource: standby ? 'standby' : 'changelog' });
+    const source = restoreSourceOf(state, standby !== undefined);
+    this.#hooks.emit({ type: 'task', taskId: id, role: 'active', phase: 'created', restoreSource: source, ...checkpointOf(state) });
     this.#pauseFrom.set(id, { kind: 'assigned', since: Date.now() });
-    void this.#initTask(task, standby !== undefined);
+    void this.#initTask(task, source);
   }
 
-  async #initTask(task: StreamTask, fromStandby: boolean): Promise<void> {
+  /**
+   * The task's state manager: persistent stores open in its directory with its checkpoint. Null
+   * when the directory is still locked (a previous owner in this process has not let go yet): the
+   * task is created again a moment later, as Kafka Streams retries a LockException.
+   */
+  #openState(id: TaskId): ProcessorStateManager | null {
+    try {
+      const state = new ProcessorStateManager(id, this.#topology, { stateDirectory: this.#stateDirectory, eos: this.#eos, owner: this.#threadName });
+      if (state.opened.wiped !== null) this.#hooks.emit({ type: 'log', level: 'warn', message: `task ${id}: state wiped on open (${state.opened.wiped}); restoring it from the changelog` });
+      if (state.opened.checkpoint === 'unreadable') this.#hooks.emit({ type: 'log', level: 'warn', message: `task ${id}: unreadable checkpoint (${state.opened.error}); restoring from the changelog` });
+      return state;
+    } catch (err) {
+      if (!(err instanceof TaskDirLockedError)) throw err;
+      this.#hooks.emit({ type: 'log', level: 'warn', message: `task ${id}: ${err.message}; retrying` });
+      setTimeout(() => {
+        void this.#queue.run(async () => {
+          if (this.closing || this.#tasks.has(id) || this.#standbys.has(id)) return;
+          if (this.assignment?.active.includes(id)) this.#createTask(id);
+          else if (this.assignment?.standby.includes(id)) this.#createStandby(id, this.assignment.warmup.includes(id) ? 'warmup' : 'standby');
+        });
+      }, LOCK_RETRY_MS);
+      return null;
+    }
+  }
+
+  async #initTask(task: StreamTask, restoreSource: RestoreSource): Promise<void> {
     try {
       // exactly_once_v2: an earlier owner's open transaction may hold offsets for these
       // partitions; require_stable makes the coordinator answer UNSTABLE_OFFSET_COMMIT (retried)
@@ -239,7 +279,7 @@ export class TaskManager {
         task.phase = 'restoring';
         this.#fetcher.pause(task.sources);
         const r = this.#changelogReader.restoreOf(task.id);
-        this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'restoring', restored: 0, toRestore: r?.toRestore ?? 0, restoreSource: fromStandby ? 'standby' : 'changelog' });
+        this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'restoring', restored: 0, toRestore: r?.toRestore ?? 0, restoreSource });
       });
     } catch (err) {
       await this.#queue.run(() => this.taskFailed(task, err, 'initialising'));
@@ -249,6 +289,8 @@ export class TaskManager {
   #startRunning(task: StreamTask): void {
     const r = this.#changelogReader.finishRestore(task.id);
     this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'restored', restored: r.restored, toRestore: r.restored, durationMs: r.durationMs });
+    // Kafka Streams checkpoints a restored task at once, except under exactly-once (only a clean close may).
+    if (!this.#eos) task.state.checkpoint();
     task.phase = 'running';
     this.#fetcher.resume(task.sources);
     this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'running' });
@@ -256,8 +298,13 @@ export class TaskManager {
   }
 
   #createStandby(id: TaskId, role: 'standby' | 'warmup'): void {
-    const state = new ProcessorStateManager(id, this.#topology);
-    if (!state.stateful) return;
+    if (!isStatefulTask(this.#topology, id)) return;
+    const state = this.#openState(id);
+    if (state === null) return;
+    if (!state.stateful) {
+      state.close({ clean: true });
+      return;
+    }
     const standby = new StandbyTask(id, state, role);
     this.#standbys.set(id, standby);
     this.#changelogReader.registerStandby(state);
@@ -267,12 +314,15 @@ export class TaskManager {
   closeStandby(standby: StandbyTask, reason: string): void {
     this.#standbys.delete(standby.id);
     this.#changelogReader.unregister(standby.id);
+    // A standby holds committed changelog data only: its checkpoint is good under exactly-once too.
+    standby.state.close({ clean: true });
     this.#hooks.emit({ type: 'task', taskId: standby.id, role: standby.role, phase: 'closed', reason });
   }
 
   /** Eager revocation, after the commit: stop fetching, keep the state until the assignment says what follows. */
   #suspendTask(task: StreamTask, reason: string): void {
     if (task.phase !== 'running') this.#changelogReader.unregister(task.id);
+    task.state.checkpoint();
     task.phase = 'suspended';
     this.#fetcher.unassign(task.sources);
     this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'suspended', reason, lastProcessedAt: task.lastProcessedAt });
@@ -281,8 +331,9 @@ export class TaskManager {
   /** A suspended task given back: it carries on from its committed positions, state intact. */
   #resumeTask(task: StreamTask): void {
     task.phase = 'created';
+    task.state.deleteCheckpointIfEos();
     this.#pauseFrom.set(task.id, { kind: 'kept', since: task.lastProcessedAt ?? Date.now() });
-    void this.#initTask(task, false);
+    void this.#initTask(task, restoreSourceOf(task.state, false));
   }
 
   /** Clean close: commit what the tasks did, then close them. A failed commit has closed them dirty already. */
@@ -290,7 +341,7 @@ export class TaskManager {
     if (!(await this.#commit(tasks))) {
       this.#hooks.emit({ type: 'log', level: 'warn', message: `commit on close (${reason}) failed; the tasks were closed without it` });
     }
-    for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', reason);
+    for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', reason, { clean: true });
   }
 
   /**
@@ -299,31 +350,21 @@ export class TaskManager {
    * closed and revived from their last commit (Kafka Streams' handleCorruption).
    */
   async #closeDirty(tasks: readonly StreamTask[], phase: 'closed' | 'migrated', reason: string, migration?: MigrationCause): Promise<void> {
-    for (const task of tasks) this.#dropTask(task, phase, reason, migration);
+    for (const task of tasks) this.#dropTask(task, phase, reason, { clean: false, migration });
     if (!this.#eos) return;
-    await this.#abortTransaction(reason);
+    await this.#executor.abortTransaction(reason);
     if (!this.closing) this.#revive(this.tasks().filter((t) => t.phase === 'running'), `the thread's transaction was aborted (${reason})`);
-  }
-
-  /** Aborts the open transaction; a producer that cannot abort (fenced) is replaced. */
-  async #abortTransaction(reason: string): Promise<void> {
-    try {
-      await this.#producer.abortTransaction();
-    } catch (err) {
-      this.#hooks.emit({ type: 'log', level: 'warn', message: `abort after ${reason}: ${errorMessage(err)}; re-initialising the producer` });
-      await this.#producer.reset().catch((e: unknown) => this.#hooks.emit({ type: 'error', message: `re-initialising the producer: ${errorMessage(e)}`, fatal: false }));
-    }
   }
 
   /** Closes tasks dirty and creates them again where the assignment still has them: state and positions from the last commit. */
   #revive(tasks: readonly StreamTask[], reason: string): void {
     for (const task of tasks) {
-      this.#dropTask(task, 'closed', `${reason}; rewinding to the last commit`);
+      this.#dropTask(task, 'closed', `${reason}; rewinding to the last commit`, { clean: false });
       if (this.assignment?.active.includes(task.id)) this.#createTask(task.id);
     }
   }
 
-  #dropTask(task: StreamTask, phase: 'closed' | 'migrated', reason: string, migration?: MigrationCause): void {
+  #dropTask(task: StreamTask, phase: 'closed' | 'migrated', reason: string, { clean, migration }: { clean: boolean; migration?: MigrationCause }): void {
     if (this.#tasks.get(task.id) === task) this.#tasks.delete(task.id);
     this.#pauseFrom.delete(task.id);
     const wasSuspended = task.phase === 'suspended';
@@ -331,7 +372,12 @@ export class TaskManager {
     task.collector.clear();
     this.#changelogReader.unregister(task.id);
     if (!wasSuspended) this.#fetcher.unassign(task.sources);
-    this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase, reason, lastProcessedAt: task.lastProcessedAt, ...(migration ? { migration } : {}) });
+    // Clean: after a commit, so the stores are flushed and checkpointed. Dirty: nothing is
+    // flushed, and under exactly-once the task's state on disk is wiped (its stores may hold
+    // writes of an aborted transaction).
+    const checkpoint = clean ? checkpointOf(task.state, true) : {};
+    task.state.close({ clean });
+    this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase, reason, lastProcessedAt: task.lastProcessedAt, ...checkpoint, ...(migration ? { migration } : {}) });
   }
 
   /**
@@ -346,12 +392,12 @@ export class TaskManager {
       return;
     }
     if (this.closing) {
-      this.#dropTask(task, 'closed', message);
+      this.#dropTask(task, 'closed', message, { clean: false });
       return;
     }
     this.#hooks.emit({ type: 'error', taskId: task.id, message: `${message}; rewinding to the last commit`, fatal: false });
     if (this.#eos) {
-      await this.#abortTransaction(message);
+      await this.#executor.abortTransaction(message);
       this.#revive(this.tasks().filter((t) => t === task || t.phase === 'running'), message);
     } else {
       this.#revive([task], message);
@@ -367,8 +413,8 @@ export class TaskManager {
     const migration: MigrationCause = err instanceof TaskMigratedError ? err.migration : 'generation';
     const tasks = this.tasks();
     this.#hooks.emit({ type: 'log', level: 'warn', message: `task migrated (${migration}): ${message}; closing ${tasks.length} task(s) and rejoining` });
-    for (const task of tasks) this.#dropTask(task, 'migrated', message, migration);
-    if (this.#eos) await this.#abortTransaction(message);
+    for (const task of tasks) this.#dropTask(task, 'migrated', message, { clean: false, migration });
+    if (this.#eos) await this.#executor.abortTransaction(message);
     this.#member.requestRejoin(`tasks migrated (${migration})`);
   }
 
@@ -410,18 +456,22 @@ export class TaskManager {
       const sum = s.state.offsetSum();
       if (sum !== null) sums.set(s.id, sum);
     }
+    // State left on disk by tasks this thread no longer holds: the assignor gives them back here.
+    for (const [id, sum] of this.#stateDirectory?.checkpointedOffsetSums([...this.#tasks.keys(), ...this.#standbys.keys()]) ?? []) {
+      if (!sums.has(id)) sums.set(id, sum);
+    }
     return sums;
   }
 
-  // ---- producing and committing ----
+  // ---- committing ----
 
-  /** Hands a task's collected records to the thread's producer (acknowledged by the next commit at the latest). */
-  async flush(task: StreamTask): Promise<void> {
-    const count = task.collector.size;
-    if (count === 0) return;
-    this.#producer.send(task.id, task.collector.drain());
-    this.#metrics.recordsOut += count;
-    await this.#producer.backpressure();
+  /** Hands a task's collected records to the thread's producer. */
+  flush(task: StreamTask): Promise<void> {
+    return this.#executor.flush(task);
+  }
+
+  commitBeforeProcessing(topic: string, partition: number, next: number): Promise<void> {
+    return this.#executor.commitBeforeProcessing(topic, partition, next);
   }
 
   async commitAll(): Promise<void> {
@@ -432,38 +482,25 @@ export class TaskManager {
   }
 
   /**
-   * Commits the tasks' outputs and consumed offsets. at_least_once: every record acknowledged,
-   * then OffsetCommit. exactly_once_v2: the thread's transaction, which holds every running task
-   * (so all of them are committed, whichever were asked for). True when committed; on failure the
-   * tasks have been handled (closed dirty, revived, or the commit deferred to the next interval).
+   * Commits the tasks (under exactly_once_v2 every running task: they share the transaction),
+   * then checkpoints as Kafka Streams does: at_least_once after every commit, so a restart
+   * restores only what came after it; exactly_once_v2 not while running (the stores may already
+   * hold the next transaction's writes). True when committed; on failure the tasks have been
+   * handled (closed dirty, revived, or the commit deferred to the next interval).
    */
   async #commit(tasks: readonly StreamTask[]): Promise<boolean> {
     const included = this.#eos ? this.tasks().filter((t) => t.phase === 'running' || tasks.includes(t)) : tasks;
     const running = included.filter((t) => t.phase === 'running');
-    const started = performance.now();
-    let offsets: TopicPartitionOffset[] = [];
+    let offsets: TopicPartitionOffset[];
     try {
-      for (const task of running) await this.flush(task);
-      offsets = running.flatMap((t) => t.uncommitted());
-      if (this.#eos) {
-        // The generation the tasks were processed in. A member the heartbeat has already found
-        // dropped has none (-1), and a commit without one would not be checked: migrated.
-        const group = this.#member.groupMetadata();
-        if (group.generationId < 0) throw new TaskMigratedError(new Error(`no generation: the group dropped this member (${group.groupId})`), 'lost');
-        await this.#producer.commitTransaction(running.map((t) => t.id), offsets, group);
-      } else {
-        await this.#producer.flush();
-        if (offsets.length > 0 && this.#config.processingGuarantee === 'at_least_once') await this.#member.commitOffsets(offsets);
-      }
+      offsets = await this.#executor.commit(running);
     } catch (err) {
       await this.#commitFailed(running, err);
       return false;
     }
-    for (const task of running) task.markCommitted(offsets.filter((o) => task.sources.some((s) => s.topic === o.topic && s.partition === o.partition)));
-    if (offsets.length === 0) return true;
-    const durationMs = performance.now() - started;
-    this.#metrics.addCommit(durationMs);
-    this.#hooks.emit({ type: 'commit', guarantee: this.#config.processingGuarantee, offsets, durationMs });
+    if (offsets.length > 0) crashIfAsked(this.#config.crashAt, 'after-commit-before-checkpoint');
+    if (!this.#eos) for (const task of running) if (task.state.stateful) task.state.checkpoint();
+    for (const standby of this.#standbys.values()) standby.state.maybeCheckpoint(false);
     return true;
   }
 
@@ -475,9 +512,9 @@ export class TaskManager {
     if (this.#eos) {
       // The transaction cannot commit (abortable error, timeout): abort it and rewind every task in it.
       this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}; aborting and rewinding to the last commit`, fatal: false });
-      await this.#abortTransaction(errorMessage(err));
+      await this.#executor.abortTransaction(errorMessage(err));
       if (!this.closing) this.#revive(this.tasks().filter((t) => t.phase === 'running'), `commit failed: ${errorMessage(err)}`);
-      else for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', `commit failed: ${errorMessage(err)}`);
+      else for (const task of tasks) if (this.#tasks.get(task.id) === task) this.#dropTask(task, 'closed', `commit failed: ${errorMessage(err)}`, { clean: false });
       return;
     }
     // at_least_once: a commit the group refuses (the generation moved on) loses nothing: the
@@ -490,17 +527,30 @@ export class TaskManager {
       this.#hooks.emit({ type: 'error', message: `commit failed: ${errorMessage(err)}`, fatal: false });
     }
   }
-
-  async commitBeforeProcessing(topic: string, partition: number, next: number): Promise<void> {
-    const started = performance.now();
-    await this.#member.commitOffsets([{ topic, partition, offset: next }]);
-    const durationMs = performance.now() - started;
-    this.#metrics.addCommit(durationMs);
-    this.#hooks.emit({ type: 'commit', guarantee: 'at_most_once', offsets: [{ topic, partition, offset: next }], durationMs });
-  }
 }
 
 /** The group refused a request because it moved on without this member (Kafka Streams' TaskMigratedException). */
 function isGroupMovedOn(err: unknown): boolean {
   return err instanceof KafkaResponseError && (err.action === 'rejoin' || err.action === 'fenced');
+}
+
+/** Only tasks with stores have state to keep as a standby. */
+function isStatefulTask(topology: Topology, id: TaskId): boolean {
+  const { subtopology } = parseTaskId(id);
+  return (topology.subtopologies.find((s) => s.id === subtopology)?.stores.length ?? 0) > 0;
+}
+
+/** Where a new active task's state comes from: a standby's copy, its own checkpoint on disk, or the changelog from its start. */
+function restoreSourceOf(state: ProcessorStateManager, fromStandby: boolean): RestoreSource {
+  if (fromStandby) return 'standby';
+  return state.opened.checkpoint === 'loaded' ? 'checkpoint' : 'changelog';
+}
+
+/** The changelog offsets the task's state reflects, for telemetry (when it has a checkpoint, or `always`). */
+function checkpointOf(state: ProcessorStateManager, always = false): { checkpoint?: TopicPartitionOffset[] } {
+  if (!state.stateful || (!always && state.opened.checkpoint !== 'loaded')) return {};
+  return { checkpoint: state.changelogs.flatMap((tp) => {
+    const offset = state.changelogOffset(tp.topic);
+    return offset === null ? [] : [{ ...tp, offset }];
+  }) };
 }

@@ -32,8 +32,12 @@ export type TaskPhase = (typeof TASK_PHASES)[number];
 export const TASK_ROLES = ['active', 'standby', 'warmup'] as const;
 export type TaskRole = (typeof TASK_ROLES)[number];
 
-/** Where a restored task's state came from: the changelog from scratch, or a standby's copy plus the delta. */
-export const RESTORE_SOURCES = ['changelog', 'standby'] as const;
+/**
+ * Where a restored task's state came from: the changelog from its start (full), its own
+ * checkpoint on disk plus the changelog after it (checkpoint delta), or a standby's copy plus the delta.
+ */
+export const RESTORE_SOURCES = ['changelog', 'checkpoint', 'standby'] as const;
+export type RestoreSource = (typeof RESTORE_SOURCES)[number];
 
 export const REBALANCE_PROTOCOLS = ['eager', 'cooperative'] as const;
 

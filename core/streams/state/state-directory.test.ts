@@ -76,14 +76,14 @@ describe('StateDirectory', () => {
     expect(JSON.parse(readFileSync(lockFile, 'utf8')).owner).toBe('me');
   });
 
-  it('takes over a lock file this thread left without holding it (an owner that never unlocked)', () => {
+  it('takes over a lock file of this process that no one here holds (an owner that never unlocked, a killed worker)', () => {
     const d = open();
     // As a StateDirectory of this thread writes it, but no one here holds it in memory.
     writeFileSync(join(d.taskDir('0_3'), LOCK_FILE_NAME), JSON.stringify({ owner: 'gone', pid: process.pid, threadId, processId: null, since: '' }));
     expect(d.lock('0_3', 'new')).toBe(true);
-    // One from another worker thread of this process is respected.
+    // So is one of another worker thread of this process: a terminated (killed) instance's.
     writeFileSync(join(d.taskDir('0_4'), LOCK_FILE_NAME), JSON.stringify({ owner: 'worker', pid: process.pid, threadId: threadId + 1, processId: null, since: '' }));
-    expect(d.lock('0_4', 'new')).toBe(false);
+    expect(d.lock('0_4', 'new')).toBe(true);
   });
 
   it('wipes a task: all of it when no one holds it, all but the lock while its holder does', () => {

@@ -9,9 +9,11 @@
 //       lmdb/<store>/data.mdb           each persistent store (Kafka: rocksdb/<store>/)
 //
 // A task directory is opened by one owner at a time: the lock is held in this thread's memory
-// and in the `.lock` file, so another stream thread (a worker thread of this process) or another
-// instance on the same directory is refused. A lock file whose process is gone is stale and
-// taken over; one left by this thread without being held in memory too.
+// and in the `.lock` file, so a second owner in this thread, or another process on the same
+// directory, is refused. A lock file whose process is gone is stale and taken over; so is one of
+// this process that this thread does not hold: worker threads cannot see each other's memory, and
+// a terminated worker (a killed instance) cannot release its files — the supervisor runs one
+// worker per instance state directory at a time, so such a file is always a dead worker's.
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,7 +119,7 @@ export class StateDirectory {
 
   /**
    * Takes the task directory for `owner`; true if it now holds it (again), false if another
-   * owner — in this thread, another thread or another process — has it.
+   * owner — in this thread or another process — has it.
    */
   lock(taskId: string, owner: string): boolean {
     const file = join(this.taskDir(taskId), LOCK_FILE_NAME);
@@ -221,8 +223,11 @@ export class StateDirectory {
         return true; // gone meanwhile
       }
     }
-    // This thread's own lock file, not held in memory: left by an owner that never unlocked.
-    if (lock.pid === process.pid) return lock.threadId === threadId;
+    // A lock file of this process that this thread does not hold in memory: left by an owner
+    // that never unlocked — in this thread, or in a worker thread that was terminated (a killed
+    // instance; the supervisor runs one worker per instance state directory at a time, and a
+    // terminated thread cannot release its files). Another process's lock holds while it lives.
+    if (lock.pid === process.pid) return true;
     return !processAlive(lock.pid);
   }
 }
