@@ -55,6 +55,10 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     snapshot: VerifierSnapshot;
     actions: Record<string, number>;
     fenced: number;
+    /** Tasks closed as migrated, by cause (generation: a commit the group coordinator refused; lost: the heartbeat found the member gone; epoch / timeout: the transaction coordinator). */
+    migrations: Record<string, number>;
+    /** Transactions the instances aborted. */
+    aborted: number;
     telemetryInvalid: number;
     crashes: string[];
   }
@@ -76,6 +80,8 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     const states = new Map<string, InstanceState>();
     const crashes: string[] = [];
     let fenced = 0;
+    let aborted = 0;
+    const migrations: Record<string, number> = {};
     let telemetryInvalid = 0;
     supervisor.onEvent((e) => {
       if (e.type === 'instance.state') states.set(e.id, e.to);
@@ -83,7 +89,10 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
       if (e.type === 'instance.telemetry') {
         const parsed = StreamsEvent.safeParse(e.event);
         if (!parsed.success) telemetryInvalid++;
-        else if ((parsed.data.type === 'txn' && parsed.data.phase === 'fenced') || (parsed.data.type === 'task' && parsed.data.phase === 'migrated')) fenced++;
+        else if ((parsed.data.type === 'txn' && parsed.data.phase === 'fenced') || (parsed.data.type === 'task' && parsed.data.phase === 'migrated')) {
+          fenced++;
+          if (parsed.data.type === 'task') migrations[parsed.data.migration ?? 'unknown'] = (migrations[parsed.data.migration ?? 'unknown'] ?? 0) + 1;
+        } else if (parsed.data.type === 'txn' && parsed.data.phase === 'aborted') aborted++;
       }
     });
     const ids = ['a', 'b', 'c', 'd'];
@@ -124,7 +133,7 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
       await waitFor('no instance frozen or stopping', () => ids.every((id) => !['frozen', 'stopping'].includes(states.get(id) ?? 'none')), 30_000);
       for (const id of ids.slice(0, 3)) if (states.get(id) !== 'running' && states.get(id) !== 'starting') supervisor.restart(id);
       const snapshot = await verifier.waitForDrain({ timeoutMs: 90_000, quietMs: 3000 });
-      return { snapshot, actions, fenced, telemetryInvalid, crashes };
+      return { snapshot, actions, fenced, migrations, aborted, telemetryInvalid, crashes };
     } finally {
       await load.stop().catch(() => undefined);
       await verifier.stop();
@@ -136,7 +145,7 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
   it('exactly_once_v2: 0 missing, 0 duplicated, money conserved', async () => {
     const seed = Number(process.env.STORM_SEED ?? Date.now() % 100_000);
     const r = await storm('exactly_once_v2', seed);
-    console.log(`exactly_once_v2 storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced}, verifier ${JSON.stringify(r.snapshot)}`);
+    console.log(`exactly_once_v2 storm, ${nodes} node(s) (seed ${seed}): actions ${JSON.stringify(r.actions)}, fenced/migrated events ${r.fenced} ${JSON.stringify(r.migrations)}, aborted transactions ${r.aborted}, verifier ${JSON.stringify(r.snapshot)}`);
     expect(r.telemetryInvalid).toBe(0);
     expect(r.snapshot.inputs).toBeGreaterThan(5000);
     expect(r.snapshot.pending).toBe(0);

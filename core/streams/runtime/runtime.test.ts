@@ -1,7 +1,10 @@
 // The runtime against the embedded broker: tasks through the group, outputs and changelogs
 // under each guarantee, restore on another instance, and clear errors for bad setups.
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { waitFor } from '../../broker/testing/wait.js';
 import { Serdes } from '../serdes.js';
@@ -68,9 +71,10 @@ describe('streams runtime on the embedded broker', () => {
     return got;
   }
 
-  function start(app: string, input: string, output: string, guarantee: ProcessingGuarantee, events?: StreamsEvent[]): KafkaStreams {
+  function start(app: string, input: string, output: string, guarantee: ProcessingGuarantee, events?: StreamsEvent[], stateDir: string | null = null): KafkaStreams {
     const s = new KafkaStreams(ledgerTopology(input, output), {
       applicationId: app,
+      stateDir,
       bootstrapServers: [b.bootstrap],
       processingGuarantee: guarantee,
       commitIntervalMs: 100,
@@ -113,27 +117,41 @@ describe('streams runtime on the embedded broker', () => {
       if (guarantee === 'exactly_once_v2') {
         const txn = events.filter((e): e is Extract<StreamsEvent, { type: 'txn' }> => e.type === 'txn' && e.phase === 'committed');
         expect(txn.length).toBeGreaterThan(0);
-        expect(txn[0]!.producerId).not.toBeNull();
+        // One transactional producer per stream thread (KIP-447): <app>-<process id>-<thread index>,
+        // its producer id and epoch from the client itself; each transaction names its tasks and offsets.
+        const ids = new Set(txn.map((t) => t.transactionalId));
+        expect(ids.size).toBeLessThanOrEqual(2);
+        for (const id of ids) expect(id).toMatch(/^ledger-exactly_once_v2-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-1$/);
+        for (const t of txn) {
+          expect(t.producerId).toBeGreaterThanOrEqual(0);
+          expect(t.producerEpoch).toBeGreaterThanOrEqual(0);
+          expect(t.tasks.length).toBeGreaterThan(0);
+        }
+        expect(txn.some((t) => t.tasks.length > 1 && (t.offsets?.length ?? 0) > 1), 'one transaction holds several tasks').toBe(true);
       }
       await Promise.all([a.close({ leaveGroup: true }), c.close({ leaveGroup: true })]);
       expect(a.state).toBe('NOT_RUNNING');
     });
   }
 
-  it('restores state from the changelog on another instance after a graceful stop', async () => {
-    await createTopic('in-restore', 2);
-    await createTopic('out-restore', 2);
-    const a = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once_v2');
+  it.each(['in-memory', 'persistent'] as const)('restores state from the changelog on another instance after a graceful stop (%s stores)', async (kind) => {
+    const dirs = kind === 'persistent' ? [mkdtempSync(join(tmpdir(), 'restore-a-')), mkdtempSync(join(tmpdir(), 'restore-c-'))] : [null, null];
+    onTestFinished(() => dirs.forEach((d) => d && rmSync(d, { recursive: true, force: true })));
+    const app = `ledger-restore-${kind}`;
+    await createTopic(`in-restore-${kind}`, 2);
+    await createTopic(`out-restore-${kind}`, 2);
+    const a = start(app, `in-restore-${kind}`, `out-restore-${kind}`, 'exactly_once_v2', undefined, dirs[0]);
     await a.start();
-    await produce('in-restore', transfers(300, 10));
-    await readAll('out-restore', 300);
+    await produce(`in-restore-${kind}`, transfers(300, 10));
+    await readAll(`out-restore-${kind}`, 300);
+    for (const t of a.tasks()) expect(a.store('balances', t.taskId)!.persistent).toBe(kind === 'persistent');
     const before = new Map<string, string>();
     for (const t of a.tasks()) for (const [k, v] of a.store('balances', t.taskId)!.all()) before.set(k.toString(), v.readBigInt64BE().toString());
     expect(before.size).toBe(10);
     await a.close({ leaveGroup: true });
 
     const events: StreamsEvent[] = [];
-    const c = start('ledger-restore', 'in-restore', 'out-restore', 'exactly_once_v2', events);
+    const c = start(app, `in-restore-${kind}`, `out-restore-${kind}`, 'exactly_once_v2', events, dirs[1]);
     await c.start();
     await waitFor('both tasks running on the new instance', () => c.tasks().length === 2 && c.tasks().every((t) => t.phase === 'running'));
     const after = new Map<string, string>();
