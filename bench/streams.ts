@@ -309,7 +309,7 @@ async function restore(bootstrap: string): Promise<string[][]> {
   const r = await restoreBlock(kafka, { bootstrap, keys: CFG.keys, rounds: CFG.rounds, log: (l) => console.log(l) });
   notes.push(...r.notes);
   const of = (c: RestoreCase, f: (x: RestartResult) => number) => median(r.results.filter((x) => x.case === c && x.tasks === RESTORE_PARTITIONS).map(f));
-  const rows: string[][] = [['restart', 'records restored', 'restore (slowest task)', 'start → running', 'per round restore ms']];
+  const rows: string[][] = [['restart', 'records restored', 'restore (slowest task)', 'start → running', 'per round restore ms', 'restore source (telemetry)']];
   for (const c of ['checkpoint', 'none'] as const) {
     rows.push([
       c === 'checkpoint' ? 'with checkpoint (same state dir)' : 'without (fresh state dir)',
@@ -317,6 +317,7 @@ async function restore(bootstrap: string): Promise<string[][]> {
       `${f0(of(c, (x) => x.restoreMs))} ms`,
       `${f0(of(c, (x) => x.startMs))} ms`,
       r.results.filter((x) => x.case === c).map((x) => f0(x.restoreMs)).join(' / '),
+      [...new Set(r.results.filter((x) => x.case === c).map((x) => x.sources))].join('; '),
     ]);
   }
   const ratio = (f: (x: RestartResult) => number) => f2(of('checkpoint', f) / of('none', f));
@@ -411,7 +412,7 @@ async function main(): Promise<void> {
     out.push({
       title: `Restore: bank-ledger, ${CFG.keys} keys (one transfer each), ${RESTORE_PARTITIONS} tasks, exactly_once_v2, persistent store, state directory in a temp dir; restart of one instance (medians of ${CFG.rounds} rounds)`,
       legend: [
-        'checkpoint: the same state directory after a clean close (stores + .checkpoint); none: a fresh state directory, the same changelog restored from its start',
+        'checkpoint: the same state directory after processing (the fill, later 1% more transfers each round) and a clean close (stores + .checkpoint); none: a fresh state directory, the same changelog restored from its start',
         "restored: sum of the tasks' 'restored' telemetry; restore: the slowest task's restore (its durationMs); start → running: start() → every task's 'running' event (includes the group join)",
       ],
       rows,
