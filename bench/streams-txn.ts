@@ -20,7 +20,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'k
 import { Partitioners } from 'kafkajs';
 import { passthroughTopology } from '../core/apps/passthrough.js';
 import { KafkaStreams, StreamsEvent } from '../core/streams/index.js';
-import { CommittedOffsets, createTopics, deleteTopics, highWatermarks, prefill } from './streams-common.js';
+import { CommittedOffsets, createTopics, deleteTopics, highWatermarks, median, prefill } from './streams-common.js';
 import { fixedRate, nowMs, sleep, summarize } from './util.js';
 
 export const TXN_COMMIT_INTERVAL_MS = 100;
@@ -43,8 +43,7 @@ export interface TxnResult {
   pacedMs: number;
   pacedRecords: number;
   caughtUp: boolean;
-  /** the rest: paced phase only */
-  /** transactions committed in the run (thread: one per commit; per-task: one per task per commit) */
+  /** From here on, the paced phase only. Transactions committed (thread: one per commit; per-task: one per task per commit). */
   txns: number;
   /** commit latency: thread = its commit; per-task = one task's sendOffsets + commit */
   commitP50: number;
@@ -91,7 +90,7 @@ interface Sample {
   tasks?: number;
 }
 
-/** first processed → all N processed and committed, or the budget; samples inside that window. */
+/** The saturating phase: first processed → all N processed and committed, or the budget. */
 async function measure(n: number, budgetMs: number, processed: () => number, committed: () => number): Promise<{ first: number; last: number; complete: boolean }> {
   return new Promise((resolve) => {
     const start = nowMs();
@@ -302,7 +301,6 @@ export async function txnRun(kafka: Kafka, bootstrap: string, side: TxnSide, par
 const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
-const med = (xs: number[]): number => summarize(xs.filter(Number.isFinite)).p50;
 const ratio = (a: number, b: number): number => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
 export interface TxnBlockOptions {
@@ -342,7 +340,7 @@ export async function txnBlock(kafka: Kafka, bootstrap: string, o: TxnBlockOptio
   ];
   for (const tasks of TXN_TASK_COUNTS) {
     const of = (side: TxnSide) => results.filter((r) => r.tasks === tasks && r.side === side && r.complete);
-    const m = (side: TxnSide, f: (r: TxnResult) => number) => med(of(side).map(f));
+    const m = (side: TxnSide, f: (r: TxnResult) => number) => median(of(side).map(f));
     const rate = (r: TxnResult) => r.records / (r.ms / 1000);
     const paced = (r: TxnResult) => r.pacedRecords / (r.pacedMs / 1000);
     const txnRate = (r: TxnResult) => r.txns / (r.pacedMs / 1000);
