@@ -79,6 +79,8 @@ const TABLE = [
   [97, 'TRANSACTIONAL_ID_NOT_FOUND', false],
   [100, 'UNKNOWN_TOPIC_ID', true],
   [103, 'INCONSISTENT_TOPIC_ID', true],
+  /** KIP-890 (Kafka 3.8+): the transaction must be aborted; the producer goes on after that. */
+  [120, 'TRANSACTION_ABORTABLE', false],
 ] as const;
 
 export type ErrorName = (typeof TABLE)[number][1];

@@ -28,6 +28,7 @@ export const APP_NAMES = ['bank-ledger', 'word-count', 'passthrough'] as const;
 export const AppName = z.enum(APP_NAMES);
 export type AppName = z.infer<typeof AppName>;
 
+/** Kafka Streams' at_least_once and exactly_once_v2; at_most_once is a Streamwatch demonstration of loss, not a Kafka Streams guarantee. */
 export const Guarantee = z.enum(['at_most_once', 'at_least_once', 'exactly_once_v2']);
 export type Guarantee = z.infer<typeof Guarantee>;
 

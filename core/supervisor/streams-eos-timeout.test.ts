@@ -11,9 +11,8 @@ import { waitFor } from '../broker/testing/wait.js';
 import { builtInApp } from '../apps/instances/catalog.js';
 import { LoadGenerator } from '../apps/load-generator.js';
 import { Verifier } from '../apps/verifier.js';
-import { StreamsEvent } from '../streams/index.js';
 import { CRASH_POINT_EXIT_CODE } from '../streams/runtime/crash-points.js';
-import { Supervisor } from './supervisor.js';
+import { createTopics, expectExactlyOnce, superviseStreams, taskEvents, txnEvents } from './testing/streams-harness.js';
 
 const SESSION_TIMEOUT_MS = 6_000;
 /** Longer than the session timeout and the rebalance, so the next owner meets the open transaction. */
@@ -29,21 +28,8 @@ afterAll(async () => {
 
 it('a killed instance’s open transaction is aborted by the coordinator’s timeout, and the new owner waits for the stable offset', async () => {
   const kafka = new Kafka({ brokers: [b.bootstrap], clientId: 'eos-timeout-test', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'transfers', numPartitions: 2 }, { topic: 'ledger', numPartitions: 2 }] });
-  await admin.disconnect();
-
-  const supervisor = new Supervisor({ resourceIntervalMs: 0 });
-  const events: { id: string; event: StreamsEvent }[] = [];
-  let exit: { code: number; at: number } | null = null;
-  supervisor.onEvent((e) => {
-    if (e.type === 'instance.exit' && e.id === 'doomed') exit = { code: e.exitCode, at: e.ts };
-    if (e.type === 'instance.telemetry') {
-      const parsed = StreamsEvent.safeParse(e.event);
-      if (parsed.success) events.push({ id: e.id, event: parsed.data });
-    }
-  });
+  await createTopics(kafka, ['transfers', 'ledger'], 2);
+  const { supervisor, exits, of } = superviseStreams();
   const config = {
     applicationId: 'bank-eos-timeout',
     bootstrapServers: [b.bootstrap],
@@ -59,23 +45,22 @@ it('a killed instance’s open transaction is aborted by the coordinator’s tim
   try {
     await load.start();
     supervisor.start(module, { ...config, crashAt: 'after-txn-offsets' }, { id: 'doomed' });
-    await waitFor('the doomed instance to die between TxnOffsetCommit and EndTxn', () => exit !== null, 30_000);
-    expect(exit!.code).toBe(CRASH_POINT_EXIT_CODE);
-    const doomed = events.filter((e) => e.id === 'doomed').map((e) => e.event);
-    const begun = doomed.filter((e) => e.type === 'txn' && e.phase === 'begin').at(-1);
-    const offsetsAdded = doomed.filter((e) => e.type === 'txn' && e.phase === 'offsets-added').at(-1);
+    await waitFor('the doomed instance to die between TxnOffsetCommit and EndTxn', () => exits.has('doomed'), 30_000);
+    const exit = exits.get('doomed')!;
+    expect(exit.code).toBe(CRASH_POINT_EXIT_CODE);
+    const begun = txnEvents(of('doomed'), 'begin').at(-1);
+    const offsetsAdded = txnEvents(of('doomed'), 'offsets-added').at(-1);
     expect(begun, 'the doomed instance began a transaction').toBeDefined();
     expect(offsetsAdded, 'its offsets went into the transaction').toBeDefined();
-    expect(doomed.some((e) => e.type === 'txn' && (e.phase === 'committed' || e.phase === 'aborted')), 'it never ended a transaction').toBe(false);
+    expect([...txnEvents(of('doomed'), 'committed'), ...txnEvents(of('doomed'), 'aborted')], 'it never ended a transaction').toEqual([]);
 
     supervisor.start(module, config, { id: 'heir' });
-    const heir = () => events.filter((e) => e.id === 'heir').map((e) => e.event);
-    await waitFor('the heir to run both tasks', () => heir().filter((e) => e.type === 'task' && e.phase === 'running').length >= 2, 60_000);
-    const waited = heir().filter((e) => e.type === 'task' && e.phase === 'created' && (e.unstableOffsets?.length ?? 0) > 0);
-    const firstRunning = heir().find((e) => e.type === 'task' && e.phase === 'running')!;
+    await waitFor('the heir to run both tasks', () => taskEvents(of('heir'), 'running').length >= 2, 60_000);
+    const waited = taskEvents(of('heir'), 'created').filter((e) => (e.unstableOffsets?.length ?? 0) > 0);
+    const firstRunning = taskEvents(of('heir'), 'running')[0]!;
     console.log(
-      `doomed: began ${begun!.at}, offsets added +${offsetsAdded!.at - begun!.at} ms, died +${exit!.at - begun!.at} ms; ` +
-        `heir: waited on ${waited.map((e) => (e.type === 'task' ? e.taskId : '')).join(', ')}, first task running +${firstRunning.at - begun!.at} ms`,
+      `doomed: began ${begun!.at}, offsets added +${offsetsAdded!.at - begun!.at} ms, died +${exit.at - begun!.at} ms; ` +
+        `heir: waited on ${waited.map((e) => e.taskId).join(', ')}, first task running +${firstRunning.at - begun!.at} ms`,
     );
     expect(waited.length, 'the heir was told the offsets are unstable (UNSTABLE_OFFSET_COMMIT) and waited').toBeGreaterThan(0);
     // The coordinator aborts no earlier than the timeout after the transaction's first partition.
@@ -83,12 +68,7 @@ it('a killed instance’s open transaction is aborted by the coordinator’s tim
 
     await new Promise((r) => setTimeout(r, 2000));
     await load.stop();
-    const snapshot = await verifier.waitForDrain({ timeoutMs: 60_000, quietMs: 3000 });
-    expect(snapshot.inputs).toBeGreaterThan(500);
-    expect(snapshot.missing).toBe(0);
-    expect(snapshot.duplicated).toBe(0);
-    expect(snapshot.pending).toBe(0);
-    expect(snapshot.money?.conserved).toBe(true);
+    await expectExactlyOnce(verifier, 500);
   } finally {
     await load.stop().catch(() => undefined);
     await verifier.stop();

@@ -28,6 +28,7 @@ export const StreamsInstanceConfig = z.object({
   transactionTimeoutMs: z.number().int().positive().optional(),
   /** state.dir; absent: the directory the supervisor keeps for this instance; null: every store in memory. */
   stateDir: z.string().min(1).nullable().optional(),
+  compressionType: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).optional(),
   /** Tests only: the instance dies at this point of its commit path, as a crash would. */
   crashAt: z.enum(CRASH_POINTS).nullable().optional(),
   /** TLS and SASL for the instance's clients, as the console's connection profile has them. */

@@ -16,9 +16,9 @@ import { waitFor } from '../broker/testing/wait.js';
 import { builtInApp } from '../apps/instances/catalog.js';
 import { LoadGenerator } from '../apps/load-generator.js';
 import { Verifier } from '../apps/verifier.js';
-import { StreamsEvent } from '../streams/index.js';
+import type { StreamsEvent } from '../streams/index.js';
 import { CRASH_POINT_EXIT_CODE } from '../streams/runtime/crash-points.js';
-import { Supervisor } from './supervisor.js';
+import { createTopics, expectExactlyOnce, superviseStreams, taskEvents, txnEvents } from './testing/streams-harness.js';
 
 const PARTITIONS = 2;
 let b: RunningBroker;
@@ -32,34 +32,6 @@ afterAll(async () => {
   await b?.close();
 });
 
-interface Run {
-  supervisor: Supervisor;
-  events: { id: string; event: StreamsEvent }[];
-  exits: Map<string, number>;
-  of(id: string): StreamsEvent[];
-}
-
-function supervise(): Run {
-  const supervisor = new Supervisor({ resourceIntervalMs: 0 });
-  const events: { id: string; event: StreamsEvent }[] = [];
-  const exits = new Map<string, number>();
-  supervisor.onEvent((e) => {
-    if (e.type === 'instance.exit') exits.set(e.id, e.exitCode);
-    if (e.type === 'instance.telemetry') {
-      const parsed = StreamsEvent.safeParse(e.event);
-      if (parsed.success) events.push({ id: e.id, event: parsed.data });
-    }
-  });
-  return { supervisor, events, exits, of: (id) => events.filter((e) => e.id === id).map((e) => e.event) };
-}
-
-async function createTopics(prefix: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: `${prefix}-transfers`, numPartitions: PARTITIONS }, { topic: `${prefix}-ledger`, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-}
-
 async function changelogEnds(applicationId: string): Promise<Map<number, number>> {
   const admin = kafka.admin();
   await admin.connect();
@@ -71,14 +43,12 @@ async function changelogEnds(applicationId: string): Promise<Map<number, number>
   }
 }
 
-type TaskEvent = Extract<StreamsEvent, { type: 'task' }>;
-const taskEvents = (events: StreamsEvent[], phase: TaskEvent['phase']): TaskEvent[] => events.filter((e): e is TaskEvent => e.type === 'task' && e.phase === phase && (e.role ?? 'active') === 'active');
 const running = (events: StreamsEvent[]) => taskEvents(events, 'running').length;
 
 describe('persistent state across restarts', () => {
   it('at_least_once: a clean restart restores nothing; after a kill, exactly the changelog records written after the checkpoint', async () => {
-    await createTopics('alos');
-    const run = supervise();
+    await createTopics(kafka, ['alos-transfers', 'alos-ledger'], PARTITIONS);
+    const run = superviseStreams();
     const config = {
       applicationId: 'ledger-alos',
       bootstrapServers: [b.bootstrap],
@@ -100,7 +70,7 @@ describe('persistent state across restarts', () => {
       await run.supervisor.stop('ledger', 10_000, 'test', { leaveGroup: true });
       const before = run.events.length;
       run.supervisor.restart('ledger');
-      const second = () => run.events.slice(before).filter((e) => e.id === 'ledger').map((e) => e.event);
+      const second = () => run.of('ledger', before);
       await waitFor('both tasks running after the clean restart', () => running(second()) >= PARTITIONS, 60_000);
       const cleanCreated = taskEvents(second(), 'created');
       const cleanRestored = taskEvents(second(), 'restored');
@@ -114,7 +84,7 @@ describe('persistent state across restarts', () => {
       const ends = await changelogEnds('ledger-alos');
       const beforeKill = run.events.length;
       run.supervisor.restart('ledger');
-      const third = () => run.events.slice(beforeKill).filter((e) => e.id === 'ledger').map((e) => e.event);
+      const third = () => run.of('ledger', beforeKill);
       await waitFor('both tasks running after the kill', () => running(third()) >= PARTITIONS, 60_000);
       for (const created of taskEvents(third(), 'created')) {
         expect(created.restoreSource).toBe('checkpoint');
@@ -135,9 +105,9 @@ describe('persistent state across restarts', () => {
   }, 180_000);
 
   it('exactly_once_v2: a crash between a commit and a checkpoint wipes the stores on restart and restores them in full', async () => {
-    await createTopics('eos');
+    await createTopics(kafka, ['eos-transfers', 'eos-ledger'], PARTITIONS);
     const stateDir = mkdtempSync(join(tmpdir(), 'eos-state-'));
-    const run = supervise();
+    const run = superviseStreams();
     const config = {
       applicationId: 'ledger-eos',
       bootstrapServers: [b.bootstrap],
@@ -165,8 +135,8 @@ describe('persistent state across restarts', () => {
       //    deleted when it was loaded, and none is written after a commit.
       run.supervisor.start(module, { ...config, crashAt: 'after-commit-before-checkpoint' }, { id: 'second' });
       await waitFor('the second incarnation to crash after a commit', () => run.exits.has('second'), 60_000);
-      expect(run.exits.get('second')).toBe(CRASH_POINT_EXIT_CODE);
-      expect(run.of('second').some((e) => e.type === 'txn' && e.phase === 'committed')).toBe(true);
+      expect(run.exits.get('second')?.code).toBe(CRASH_POINT_EXIT_CODE);
+      expect(txnEvents(run.of('second'), 'committed').length).toBeGreaterThan(0);
 
       // 3. The third finds store data and no checkpoint: wipe, full restore.
       run.supervisor.start(module, config, { id: 'third' });
@@ -181,12 +151,8 @@ describe('persistent state across restarts', () => {
 
       await new Promise((r) => setTimeout(r, 2000));
       await load.stop();
-      const snapshot = await verifier.waitForDrain({ timeoutMs: 60_000, quietMs: 3000 });
-      expect(snapshot.inputs).toBeGreaterThan(500);
-      expect(snapshot.missing).toBe(0);
-      expect(snapshot.duplicated).toBe(0);
       // Stale balances (the first run's, without the second's committed transfers) would not add up.
-      expect(snapshot.money?.conserved).toBe(true);
+      await expectExactlyOnce(verifier, 500);
     } finally {
       await load.stop().catch(() => undefined);
       await verifier.stop();

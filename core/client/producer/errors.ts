@@ -6,10 +6,10 @@
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { KafkaResponseError } from '../errors.js';
 
-/** KIP-890's TRANSACTION_ABORTABLE (Kafka 3.8+), not yet in core/protocol's table. */
-export const TRANSACTION_ABORTABLE = 120;
+/** KIP-890's TRANSACTION_ABORTABLE (Kafka 3.8+). */
+export const TRANSACTION_ABORTABLE = ErrorCode.TRANSACTION_ABORTABLE;
 
-const codeName = (code: number) => (code === TRANSACTION_ABORTABLE ? 'TRANSACTION_ABORTABLE' : errorName(code));
+const codeName = errorName;
 
 /** The producer cannot go on: close it (and, for a transactional one, make a new one). */
 export class ProducerFatalError extends KafkaResponseError {

@@ -47,6 +47,8 @@ export const StreamsConfigSchema = z.object({
   replicationFactor: z.number().int().positive().default(1),
   /** transaction.timeout.ms: Kafka Streams sets 10 s under exactly_once_v2 (a dead thread's transaction blocks its partitions' LSO that long). */
   transactionTimeoutMs: z.number().int().positive().default(10_000),
+  /** The producer's compression.type (Kafka's default: none; a topic's own setting is the broker's business). */
+  compressionType: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
   /** Tests only: the thread dies at this point of its first commit that reaches it (see crash-points.ts). */
   crashAt: z.enum(CRASH_POINTS).nullable().default(null),
   /** state.dir: where persistent stores and checkpoints live; null keeps every store in memory. */

@@ -10,6 +10,7 @@ import { KafkaClient, type KafkaClientConfig } from '../../client/client.js';
 import { KafkaProducer, type GroupMetadata, type ProducerRecord, type RecordMetadata } from '../../client/producer/producer.js';
 import { CommitFailedError, ProducerFencedError, InvalidProducerEpochError, isTaskMigrated } from '../../client/producer/errors.js';
 import type { ProducerEvent } from '../../client/producer/producer-events.js';
+import type { Compression } from '../../protocol/records/index.js';
 import type { TaskId } from './tasks.js';
 import type { MigrationCause, StreamsEventInput, TxnPhase } from './telemetry.js';
 
@@ -24,6 +25,7 @@ export interface StreamsProducerOptions {
   /** Set under exactly_once_v2: the producer is transactional. */
   transactionalId: string | null;
   transactionTimeoutMs: number;
+  compression: Compression;
   emit: (event: StreamsEventInput) => void;
   /** Called between TxnOffsetCommit and EndTxn (the tests' crash point). */
   afterOffsetsSent?: () => void;
@@ -189,6 +191,7 @@ export class StreamsProducer {
       transactionalId: this.#opts.transactionalId,
       idempotent: true,
       transactionTimeoutMs: this.#opts.transactionTimeoutMs,
+      compression: this.#opts.compression,
       onEvent: (e) => this.#onProducerEvent(e),
     });
   }

@@ -127,8 +127,21 @@ describe.each(kinds)('$name', ({ open, persistent }) => {
     if (store instanceof LmdbKeyValueStore) expect(store.pendingWrites).toBe(1);
     expect(keys(store)).toEqual(['a', 'b', 'c', 'd']);
   });
+});
 
-  it.runIf(persistent)('keeps its data after close and reopen, pending writes included', () => {
+// What only a store on disk does.
+describe('LmdbKeyValueStore on disk', () => {
+  const opened: KeyValueStore[] = [];
+  const make = (sub = 's', maxPendingWrites?: number) => {
+    const store = new LmdbKeyValueStore('s', join(dir, sub), { maxPendingWrites });
+    opened.push(store);
+    return store;
+  };
+  afterEach(() => {
+    for (const s of opened.splice(0)) s.close();
+  });
+
+  it('keeps its data after close and reopen, pending writes included', () => {
     const store = make('reopen');
     store.put(b('a'), b('1'));
     store.put(b('b'), b('2'));
@@ -141,7 +154,7 @@ describe.each(kinds)('$name', ({ open, persistent }) => {
     expect(again.size).toBe(2);
   });
 
-  it.runIf(persistent)('abandon() drops pending writes (a dirty close); destroy() removes the data', () => {
+  it('abandon() drops pending writes (a dirty close); destroy() removes the data', () => {
     const store = make('dirty') as LmdbKeyValueStore;
     store.put(b('a'), b('1'));
     store.flush();
@@ -155,7 +168,7 @@ describe.each(kinds)('$name', ({ open, persistent }) => {
     expect(() => again.get(b('a'))).toThrow(/closed/);
   });
 
-  it.runIf(persistent)('refuses a key longer than lmdb allows when it is put, not at the flush', () => {
+  it('refuses a key longer than lmdb allows when it is put, not at the flush', () => {
     const store = make();
     store.put(Buffer.alloc(MAX_KEY_BYTES, 1), b('ok'));
     expect(() => store.put(Buffer.alloc(MAX_KEY_BYTES + 1, 1), b('too long'))).toThrow(/longer than lmdb allows/);
