@@ -2,7 +2,7 @@
 // lag, status, rebalances) and transactions. Never throws out of the poll loop: an unreachable
 // cluster is a `cluster.status` with connected:false and the next try backed off 1 s → 30 s.
 import type { Admin, GroupDescription, Kafka } from 'kafkajs';
-import type { GroupSnapshot, SessionEventInput, TransactionSnapshot } from '../session/api.js';
+import type { ClusterStatusEvent, GroupSnapshot, MonitorEvent, TransactionSnapshot } from './types.js';
 import { decodeAssignment } from './assignment.js';
 import { backoffMs, describeFailure } from './failures.js';
 import { GroupWatcher } from './group-watcher.js';
@@ -22,7 +22,7 @@ export interface ClusterMonitorOptions {
   /** host:port list, or one comma-separated string (as core/session's monitor seam passes it). */
   bootstrap: string[] | string;
   intervalMs?: number;
-  emit: (e: SessionEventInput) => void;
+  emit: (e: MonitorEvent) => void;
   groupFilter?: (groupId: string) => boolean;
   /** The hosted instance a member belongs to, from its client id. */
   memberInstance?: (clientId: string) => string | null;
@@ -38,7 +38,7 @@ export interface ClusterMonitorOptions {
   maxScanLag?: number;
 }
 
-type ClusterStatus = Extract<SessionEventInput, { type: 'cluster.status' }>;
+type ClusterStatus = ClusterStatusEvent;
 
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_MAX_SCAN_LAG = 10_000;
@@ -322,7 +322,7 @@ export class ClusterMonitor {
     this.emit(status);
   }
 
-  private emit(e: SessionEventInput): void {
+  private emit(e: MonitorEvent): void {
     if (this.stopped) return;
     try {
       this.opts.emit(e);

@@ -10,7 +10,7 @@
 // them); so do offsets removed by compaction. A partition with no committed offset has no lag.
 // timeLagMs = now − timestamp of the first data record at or after the committed offset.
 import type { GroupDescription } from 'kafkajs';
-import type { GroupMember, GroupSnapshot, PartitionLag } from '../session/api.js';
+import type { GroupMember, GroupSnapshot, PartitionLag } from './types.js';
 import { decodeAssignment } from './assignment.js';
 import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
 import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';

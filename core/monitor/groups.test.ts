@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { waitFor } from '../broker/testing/wait.js';
-import type { GroupSnapshot, SessionEventInput } from '../session/api.js';
+import type { GroupSnapshot, MonitorEvent } from './types.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import type { RebalanceEvent } from './rebalance.js';
@@ -14,7 +14,7 @@ const GROUP = 'watchers';
 
 let b: RunningBroker;
 let monitor: ClusterMonitor;
-const events: SessionEventInput[] = [];
+const events: MonitorEvent[] = [];
 const consumers: Consumer[] = [];
 
 // Short fetch waits: kafkajs heartbeats (and so learns of a rebalance) between fetches.

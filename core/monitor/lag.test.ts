@@ -4,7 +4,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
-import type { GroupSnapshot, SessionEventInput } from '../session/api.js';
+import type { GroupSnapshot, MonitorEvent } from './types.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import { commitOffsets } from './testing/commit-offsets.js';
@@ -66,7 +66,7 @@ afterAll(async () => {
 
 describe('lag', () => {
   it('is end − committed minus the transaction markers in between, as kafkajs sees the offsets', async () => {
-    const events: SessionEventInput[] = [];
+    const events: MonitorEvent[] = [];
     const monitor = new ClusterMonitor({
       kafka: createMonitorKafka({ brokers: [b.bootstrap] }),
       bootstrap: [b.bootstrap],

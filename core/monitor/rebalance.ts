@@ -8,10 +8,10 @@
 //     polls missed: 'completed' with no duration.
 // The generation counts completed rebalances since the group was first seen (0 then), unless a
 // hosted instance reported the real one (noteGeneration), which wins from then on.
-import type { SessionEventInput } from '../session/api.js';
+import type { GroupRebalanceEvent } from './types.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 
-export type RebalanceEvent = Extract<SessionEventInput, { type: 'group.rebalance' }>;
+export type RebalanceEvent = GroupRebalanceEvent;
 type Moved = RebalanceEvent['moved'][number];
 
 export interface GroupObservation {

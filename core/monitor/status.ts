@@ -13,7 +13,7 @@
 // The group's status is its worst partition's (OK < WARN < STALL < STOP < ERR); ERR when its
 // offsets could not be read at all. OffsetFetch carries no commit time, so "not committing" is
 // judged by the committed offset standing still, from the first time the monitor saw it.
-import type { LagStatus } from '../session/api.js';
+import type { LagStatus } from './types.js';
 
 export interface LagSample {
   at: number;

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
-import type { SessionEventInput, TransactionSnapshot } from '../session/api.js';
+import type { MonitorEvent, TransactionSnapshot } from './types.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import { expectValidEvents } from './testing/expect-valid-events.js';
@@ -24,7 +24,7 @@ async function transactional(transactionalId: string, transactionTimeout?: numbe
   return p;
 }
 
-function lastTxnSnapshot(events: SessionEventInput[]) {
+function lastTxnSnapshot(events: MonitorEvent[]) {
   const all = events.filter((e) => e.type === 'txn.snapshot');
   return all[all.length - 1];
 }
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('transactions', () => {
   it('lists open and completed transactions with state, producer id and epoch, and flags one open past its timeout', async () => {
-    const events: SessionEventInput[] = [];
+    const events: MonitorEvent[] = [];
     const monitor = new ClusterMonitor({ kafka: createMonitorKafka({ brokers: [b.bootstrap] }), bootstrap: [b.bootstrap], emit: (e) => events.push(e) });
     try {
       const done = await transactional('tx-done');
@@ -107,7 +107,7 @@ describe('transactions', () => {
     const sasl = { mechanism: 'scram-sha-512' as const, ...users[0]! };
     const bootstrap = [...secured.saslBootstrapServers];
     const producer = new Kafka({ brokers: bootstrap, sasl, logLevel: logLevel.NOTHING }).producer({ transactionalId: 'tx-secured', idempotent: true, maxInFlightRequests: 1 });
-    const events: SessionEventInput[] = [];
+    const events: MonitorEvent[] = [];
     const monitor = new ClusterMonitor({ kafka: createMonitorKafka({ brokers: bootstrap, sasl }), bootstrap, emit: (e) => events.push(e), sasl });
     try {
       await producer.connect();
@@ -129,7 +129,7 @@ describe('transactions', () => {
     const secured = await startBroker({ port: 0, dataDir: null, saslPort: 0, saslUsers: [{ username: 'ops', password: 'right' }] });
     const sasl = { mechanism: 'scram-sha-256' as const, username: 'ops', password: 'wrong' };
     const bootstrap = [...secured.saslBootstrapServers];
-    const events: SessionEventInput[] = [];
+    const events: MonitorEvent[] = [];
     const monitor = new ClusterMonitor({ kafka: createMonitorKafka({ brokers: bootstrap, sasl }), bootstrap, emit: (e) => events.push(e), sasl });
     try {
       await monitor.refresh();

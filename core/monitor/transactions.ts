@@ -1,6 +1,6 @@
 // Transaction states from DescribeTransactions, in the console's shape.
 import type { DescribeTransactionsResponseTransactionState } from '../protocol/schema/generated/index.js';
-import type { TransactionSnapshot } from '../session/api.js';
+import type { TransactionSnapshot } from './types.js';
 
 /** States in which a transaction is open: begun and not yet completed. */
 const OPEN_STATES = new Set(['Ongoing', 'PrepareCommit', 'PrepareAbort', 'PrepareEpochFence']);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../broker/testing/wait.js';
-import type { SessionEventInput } from '../session/api.js';
+import type { ClusterStatusEvent, MonitorEvent } from './types.js';
 import { ClusterMonitor } from './cluster-monitor.js';
 import { createMonitorKafka } from './kafka-client.js';
 import { expectValidEvents } from './testing/expect-valid-events.js';
@@ -11,11 +11,11 @@ import { expectValidEvents } from './testing/expect-valid-events.js';
 // Port 1 on the loopback: nothing listens there, so connecting is refused at once.
 const NOWHERE = '127.0.0.1:1';
 
-type Status = Extract<SessionEventInput, { type: 'cluster.status' }>;
+type Status = ClusterStatusEvent;
 
 /** A monitor on NOWHERE, counting its connection attempts. */
 function watchNowhere() {
-  const events: SessionEventInput[] = [];
+  const events: MonitorEvent[] = [];
   const kafka = createMonitorKafka({ brokers: [NOWHERE] });
   const counter = { attempts: 0 };
   const admin = kafka.admin.bind(kafka);

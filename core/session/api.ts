@@ -3,6 +3,7 @@
 // and the renderer's client are all typed from this file, and each side validates what it
 // receives with these schemas. Pure zod: imported by core/ and by the renderer alike.
 import { z } from 'zod';
+import { BrokerInfo, ClusterStatusEvent, GroupRebalanceEvent, GroupSnapshotEvent, TxnSnapshotEvent } from '../monitor/types.js';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -35,71 +36,8 @@ export type Guarantee = z.infer<typeof Guarantee>;
 export const InstanceState = z.enum(['starting', 'running', 'frozen', 'stopping', 'stopped', 'killed', 'crashed']);
 export type InstanceState = z.infer<typeof InstanceState>;
 
-export const BrokerInfo = z.object({ nodeId: z.number().int(), host: z.string(), port: z.number().int() });
-
-export const TopicPartitionList = z.array(z.object({ topic: z.string(), partitions: z.array(z.number().int()) }));
-
-/** Burrow's vocabulary: OK; WARN lag growing; STALL committing but not moving; STOP not committing; ERR can't tell. */
-export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'ERR']);
-export type LagStatus = z.infer<typeof LagStatus>;
-
-export const GroupMember = z.object({
-  memberId: z.string(),
-  clientId: z.string(),
-  clientHost: z.string(),
-  /** Decoded from the consumer protocol; empty for non-consumer groups or undecodable data. */
-  assignment: TopicPartitionList,
-  /** The hosted instance this member belongs to, when the session can tell. */
-  instanceId: z.string().nullable(),
-});
-export type GroupMember = z.infer<typeof GroupMember>;
-
-export const PartitionLag = z.object({
-  topic: z.string(),
-  partition: z.number().int(),
-  /** null when the group has no committed offset for the partition. */
-  committed: z.number().int().nullable(),
-  /** High watermark. */
-  end: z.number().int(),
-  /** Last stable offset (what read_committed may read). */
-  lso: z.number().int(),
-  /** Records, transaction markers not counted. */
-  lag: z.number().int(),
-  /** Estimated: how long ago the oldest unconsumed record was appended; null without lag or data. */
-  timeLagMs: z.number().nullable(),
-  memberId: z.string().nullable(),
-});
-export type PartitionLag = z.infer<typeof PartitionLag>;
-
-export const GroupSnapshot = z.object({
-  groupId: z.string(),
-  state: z.string(),
-  protocolType: z.string(),
-  protocol: z.string(),
-  /** Counted by the monitor from observed rebalances (DescribeGroups has no generation id); the
-   * real generation when a hosted instance reported it. */
-  generation: z.number().int().nullable(),
-  members: z.array(GroupMember),
-  partitions: z.array(PartitionLag),
-  totalLag: z.number().int(),
-  totalTimeLagMs: z.number().nullable(),
-  status: LagStatus,
-});
-export type GroupSnapshot = z.infer<typeof GroupSnapshot>;
-
-export const TransactionSnapshot = z.object({
-  transactionalId: z.string(),
-  state: z.string(),
-  producerId: z.number().int(),
-  producerEpoch: z.number().int(),
-  timeoutMs: z.number().int(),
-  /** When the open transaction started (ms since epoch), null when none is open. */
-  startedAt: z.number().nullable(),
-  partitions: TopicPartitionList,
-  /** Open longer than its timeout: the coordinator should have aborted it. */
-  hanging: z.boolean(),
-});
-export type TransactionSnapshot = z.infer<typeof TransactionSnapshot>;
+// What the monitor reports is the monitor's (core/monitor/types.ts); the contract composes it.
+export { BrokerInfo, GroupMember, GroupSnapshot, LagStatus, PartitionLag, TopicPartitionList, TransactionSnapshot } from '../monitor/types.js';
 
 export const TopologyNode = z.object({
   name: z.string(),
@@ -230,40 +168,16 @@ const ev = { seq: z.number().int(), ts: z.number() };
 
 /** Everything the session publishes: one union, in the order it happened (seq). */
 export const SessionEvent = z.discriminatedUnion('type', [
-  z.object({
-    ...ev,
-    type: z.literal('cluster.status'),
-    connected: z.boolean(),
-    embedded: z.boolean(),
-    bootstrap: z.string().nullable(),
-    brokers: z.array(BrokerInfo),
-    clusterId: z.string().nullable(),
-    /** Why the cluster is unreachable, and when the monitor tries again. */
-    error: z.string().nullable(),
-    retryInMs: z.number().nullable(),
-  }),
+  z.object({ ...ev, ...ClusterStatusEvent.shape }),
   z.object({ ...ev, type: z.literal('embedded.status'), state: EmbeddedState, bootstrap: z.string().nullable(), message: z.string() }),
   z.object({ ...ev, type: z.literal('instance.state'), instance: InstanceInfo, from: InstanceState.nullable(), reason: z.string() }),
   /** A StreamsEvent from the instance (core/streams/runtime/telemetry.ts), validated there. */
   z.object({ ...ev, type: z.literal('instance.telemetry'), id: z.string(), event: z.record(z.string(), z.unknown()) }),
   z.object({ ...ev, type: z.literal('instance.resources'), id: z.string(), elu: z.number(), heapUsed: z.number().nullable(), heapTotal: z.number().nullable() }),
   z.object({ ...ev, type: z.literal('instance.error'), id: z.string(), message: z.string() }),
-  z.object({ ...ev, type: z.literal('group.snapshot'), group: GroupSnapshot }),
-  z.object({
-    ...ev,
-    type: z.literal('group.rebalance'),
-    groupId: z.string(),
-    generation: z.number().int().nullable(),
-    phase: z.enum(['started', 'completed']),
-    /** What the monitor saw change: a member joined / left, or unknown. */
-    cause: z.string(),
-    durationMs: z.number().nullable(),
-    membersBefore: z.array(z.string()),
-    membersAfter: z.array(z.string()),
-    /** Partitions whose owner changed, completed phase only. */
-    moved: z.array(z.object({ topic: z.string(), partition: z.number().int(), from: z.string().nullable(), to: z.string().nullable() })),
-  }),
-  z.object({ ...ev, type: z.literal('txn.snapshot'), transactions: z.array(TransactionSnapshot), supported: z.boolean() }),
+  z.object({ ...ev, ...GroupSnapshotEvent.shape }),
+  z.object({ ...ev, ...GroupRebalanceEvent.shape }),
+  z.object({ ...ev, ...TxnSnapshotEvent.shape }),
   z.object({
     ...ev,
     type: z.literal('verifier.snapshot'),

@@ -1,0 +1,115 @@
+// What the monitor reports, as data: its snapshots and the events it emits (cluster.status,
+// group.snapshot, group.rebalance, txn.snapshot, error), before the session stamps seq and ts on them.
+// Pure zod: core/session/api.ts composes these into the console's contract.
+import { z } from 'zod';
+
+export const BrokerInfo = z.object({ nodeId: z.number().int(), host: z.string(), port: z.number().int() });
+export type BrokerInfo = z.infer<typeof BrokerInfo>;
+
+export const TopicPartitionList = z.array(z.object({ topic: z.string(), partitions: z.array(z.number().int()) }));
+
+/** Burrow's vocabulary: OK; WARN lag growing; STALL committing but not moving; STOP not committing; ERR can't tell. */
+export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'ERR']);
+export type LagStatus = z.infer<typeof LagStatus>;
+
+export const GroupMember = z.object({
+  memberId: z.string(),
+  clientId: z.string(),
+  clientHost: z.string(),
+  /** Decoded from the consumer protocol; empty for non-consumer groups or undecodable data. */
+  assignment: TopicPartitionList,
+  /** The hosted instance this member belongs to, when the session can tell. */
+  instanceId: z.string().nullable(),
+});
+export type GroupMember = z.infer<typeof GroupMember>;
+
+export const PartitionLag = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  /** null when the group has no committed offset for the partition. */
+  committed: z.number().int().nullable(),
+  /** High watermark. */
+  end: z.number().int(),
+  /** Last stable offset (what read_committed may read). */
+  lso: z.number().int(),
+  /** Records, transaction markers not counted. */
+  lag: z.number().int(),
+  /** Estimated: how long ago the oldest unconsumed record was appended; null without lag or data. */
+  timeLagMs: z.number().nullable(),
+  memberId: z.string().nullable(),
+});
+export type PartitionLag = z.infer<typeof PartitionLag>;
+
+export const GroupSnapshot = z.object({
+  groupId: z.string(),
+  state: z.string(),
+  protocolType: z.string(),
+  protocol: z.string(),
+  /** Counted by the monitor from observed rebalances (DescribeGroups has no generation id); the
+   * real generation when a hosted instance reported it. */
+  generation: z.number().int().nullable(),
+  members: z.array(GroupMember),
+  partitions: z.array(PartitionLag),
+  totalLag: z.number().int(),
+  totalTimeLagMs: z.number().nullable(),
+  status: LagStatus,
+});
+export type GroupSnapshot = z.infer<typeof GroupSnapshot>;
+
+export const TransactionSnapshot = z.object({
+  transactionalId: z.string(),
+  state: z.string(),
+  producerId: z.number().int(),
+  producerEpoch: z.number().int(),
+  timeoutMs: z.number().int(),
+  /** When the open transaction started (ms since epoch), null when none is open. */
+  startedAt: z.number().nullable(),
+  partitions: TopicPartitionList,
+  /** Open longer than its timeout: the coordinator should have aborted it. */
+  hanging: z.boolean(),
+});
+export type TransactionSnapshot = z.infer<typeof TransactionSnapshot>;
+
+// ---------------------------------------------------------------- events
+
+export const ClusterStatusEvent = z.object({
+  type: z.literal('cluster.status'),
+  connected: z.boolean(),
+  embedded: z.boolean(),
+  bootstrap: z.string().nullable(),
+  brokers: z.array(BrokerInfo),
+  clusterId: z.string().nullable(),
+  /** Why the cluster is unreachable, and when the monitor tries again. */
+  error: z.string().nullable(),
+  retryInMs: z.number().nullable(),
+});
+export type ClusterStatusEvent = z.infer<typeof ClusterStatusEvent>;
+
+export const GroupSnapshotEvent = z.object({ type: z.literal('group.snapshot'), group: GroupSnapshot });
+export type GroupSnapshotEvent = z.infer<typeof GroupSnapshotEvent>;
+
+export const GroupRebalanceEvent = z.object({
+  type: z.literal('group.rebalance'),
+  groupId: z.string(),
+  generation: z.number().int().nullable(),
+  phase: z.enum(['started', 'completed']),
+  /** What the monitor saw change: a member joined / left, or unknown. */
+  cause: z.string(),
+  durationMs: z.number().nullable(),
+  membersBefore: z.array(z.string()),
+  membersAfter: z.array(z.string()),
+  /** Partitions whose owner changed, completed phase only. */
+  moved: z.array(z.object({ topic: z.string(), partition: z.number().int(), from: z.string().nullable(), to: z.string().nullable() })),
+});
+export type GroupRebalanceEvent = z.infer<typeof GroupRebalanceEvent>;
+
+export const TxnSnapshotEvent = z.object({ type: z.literal('txn.snapshot'), transactions: z.array(TransactionSnapshot), supported: z.boolean() });
+export type TxnSnapshotEvent = z.infer<typeof TxnSnapshotEvent>;
+
+/** A problem the monitor ran into (source 'monitor'), once per distinct problem until it clears. */
+export const MonitorErrorEvent = z.object({ type: z.literal('error'), source: z.string(), message: z.string() });
+export type MonitorErrorEvent = z.infer<typeof MonitorErrorEvent>;
+
+/** Everything the monitor emits. */
+export const MonitorEvent = z.discriminatedUnion('type', [ClusterStatusEvent, GroupSnapshotEvent, GroupRebalanceEvent, TxnSnapshotEvent, MonitorErrorEvent]);
+export type MonitorEvent = z.infer<typeof MonitorEvent>;
