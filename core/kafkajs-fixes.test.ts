@@ -82,9 +82,9 @@ describe('kafkajs fixes', () => {
       builders.push(relative(CORE, file));
       if (!/^import '(\.\.?\/)+kafkajs-fixes\.js';$/m.test(text)) missing.push(relative(CORE, file));
     }
-    // The scan must find the known builders (the session, the monitor's admin, the stream
+    // The scan must find the known builders (the session's connection, the monitor's admin, the stream
     // thread's admin), or it proves nothing.
-    expect(builders).toEqual(expect.arrayContaining(['session/session.ts', 'streams/runtime/stream-thread.ts']));
+    expect(builders).toEqual(expect.arrayContaining(['session/services/connection.ts', 'streams/runtime/stream-thread.ts']));
     expect(builders.length).toBeGreaterThanOrEqual(3);
     expect(missing).toEqual([]);
   });

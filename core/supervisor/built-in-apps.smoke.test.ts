@@ -1,5 +1,5 @@
 // Smoke of the supervisor with every built-in app (core/apps/instances/catalog.ts): one instance
-// of each, configured as the session configures one (core/session/session.ts, instances.start),
+// of each, configured as the session configures one (core/session/services/hosted-instances.ts, instances.start),
 // against the embedded broker. Each reaches RUNNING, turns one input record into committed output,
 // and stops cleanly. CI runs this under Node 24 as well (Electron 41's Node), see .ci/run.
 import { Kafka, logLevel } from 'kafkajs';
