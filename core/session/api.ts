@@ -1,7 +1,9 @@
 // The console's API contract: every command (name → argument and result schema) and every event
 // the session publishes, as data. The Electron preload, the IPC handlers, the WebSocket bridge
 // and the renderer's client are all typed from this file, and each side validates what it
-// receives with these schemas. Pure zod: imported by core/ and by the renderer alike.
+// receives with these schemas. Pure zod: imported by core/ and by the renderer alike, so it
+// composes only modules that import nothing but zod (core/monitor/types.ts, ./telemetry.ts and
+// core/streams/runtime/telemetry.ts).
 import { z } from 'zod';
 import { BrokerInfo, ClusterStatusEvent, GroupRebalanceEvent, GroupSnapshotEvent, TxnSnapshotEvent } from '../monitor/types.js';
 
@@ -171,7 +173,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   z.object({ ...ev, ...ClusterStatusEvent.shape }),
   z.object({ ...ev, type: z.literal('embedded.status'), state: EmbeddedState, bootstrap: z.string().nullable(), message: z.string() }),
   z.object({ ...ev, type: z.literal('instance.state'), instance: InstanceInfo, from: InstanceState.nullable(), reason: z.string() }),
-  /** A StreamsEvent from the instance (core/streams/runtime/telemetry.ts), validated there. */
+  /** A StreamsEvent from the instance (core/streams/runtime/telemetry.ts), validated there; readers parse it with TelemetryView. */
   z.object({ ...ev, type: z.literal('instance.telemetry'), id: z.string(), event: z.record(z.string(), z.unknown()) }),
   z.object({ ...ev, type: z.literal('instance.resources'), id: z.string(), elu: z.number(), heapUsed: z.number().nullable(), heapTotal: z.number().nullable() }),
   z.object({ ...ev, type: z.literal('instance.error'), id: z.string(), message: z.string() }),
@@ -209,6 +211,11 @@ export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];
 /** An event before the session stamps seq and ts on it. */
 export type SessionEventInput = SessionEvent extends infer E ? (E extends unknown ? Omit<E, 'seq' | 'ts'> : never) : never;
+
+// ---------------------------------------------------------------- instance telemetry
+
+/** What instance.telemetry carries: StreamsEvent (the session validates with it) and TelemetryView (loose, for readers). */
+export { StreamsEvent, TelemetryView } from './telemetry.js';
 
 // ---------------------------------------------------------------- transport frames
 

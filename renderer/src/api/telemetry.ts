@@ -1,68 +1,15 @@
-// What an `instance.telemetry` event carries: a StreamsEvent from the instance's runtime. The
-// renderer may not import core/streams, so this mirrors core/streams/runtime/telemetry.ts — loosely
-// (phases and states as strings, extra fields kept) so a new phase does not blank a view.
-import { z } from 'zod';
+// What an `instance.telemetry` event carries: a StreamsEvent from the instance's runtime, read with
+// the contract's TelemetryView — loosely (phases and states as strings, extra fields kept) so a new
+// phase does not blank a view.
+import { TelemetryView } from './contract';
 import type { SessionEvent } from './contract';
 import { describeZodError } from './errors';
 
-const base = { at: z.number() };
-const TopicPartitionOffset = z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() });
-
-export const Telemetry = z.discriminatedUnion('type', [
-  z.looseObject({ ...base, type: z.literal('state'), from: z.string(), to: z.string(), reason: z.string() }),
-  z.looseObject({
-    ...base,
-    type: z.literal('rebalance'),
-    generation: z.number().int().nullable(),
-    memberId: z.string(),
-    leaderId: z.string(),
-    isLeader: z.boolean(),
-    assigned: z.array(z.string()),
-    revoked: z.array(z.string()),
-    kept: z.array(z.string()),
-    durationMs: z.number(),
-  }),
-  z.looseObject({
-    ...base,
-    type: z.literal('task'),
-    taskId: z.string(),
-    phase: z.string(),
-    reason: z.string().optional(),
-    restored: z.number().int().optional(),
-    toRestore: z.number().int().optional(),
-    durationMs: z.number().optional(),
-  }),
-  z.looseObject({
-    ...base,
-    type: z.literal('txn'),
-    tasks: z.array(z.string()),
-    transactionalId: z.string(),
-    phase: z.string(),
-    producerId: z.number().int().nullable(),
-    producerEpoch: z.number().int().nullable(),
-    durationMs: z.number().optional(),
-    records: z.number().int().optional(),
-    error: z.string().optional(),
-  }),
-  z.looseObject({ ...base, type: z.literal('commit'), guarantee: z.string(), offsets: z.array(TopicPartitionOffset), durationMs: z.number() }),
-  z.looseObject({ ...base, type: z.literal('error'), message: z.string(), taskId: z.string().optional(), fatal: z.boolean() }),
-  z.looseObject({ ...base, type: z.literal('log'), level: z.string(), message: z.string() }),
-  z.looseObject({
-    ...base,
-    type: z.literal('metrics'),
-    recordsInPerSec: z.number(),
-    recordsOutPerSec: z.number(),
-    processLatencyMs: z.number().nullable(),
-    commitLatencyMs: z.number().nullable(),
-    commitLatencyMaxMs: z.number().nullable(),
-    tasks: z.array(
-      z.looseObject({ taskId: z.string(), phase: z.string(), processed: z.number().int(), positions: z.array(TopicPartitionOffset) }),
-    ),
-  }),
-]);
-export type Telemetry = z.infer<typeof Telemetry>;
+export const Telemetry = TelemetryView;
+export type Telemetry = TelemetryView;
 export type TelemetryOf<T extends Telemetry['type']> = Extract<Telemetry, { type: T }>;
 
+/** The types this console describes; others (e.g. 'pause') are shown by name, as a type it does not know yet. */
 const KNOWN = new Set<string>(['state', 'rebalance', 'task', 'txn', 'commit', 'error', 'log', 'metrics']);
 
 export type TelemetryParse =
