@@ -74,10 +74,6 @@ describe('transactions with kafkajs', () => {
     const admin = kafka('admin').admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: input, numPartitions: 4 }, { topic: output, numPartitions: 4 }] });
-    const producer = kafka('load').producer();
-    await producer.connect();
-    await producer.send({ topic: input, messages: Array.from({ length: total }, (_, i) => ({ key: `k${i % 37}`, value: `rec-${i}` })) });
-
     const logs: Record<string, string[]> = { a: [], b: [] };
     const startWorker = (name: 'a' | 'b') => {
       const child = spawn(process.execPath, ['--import', 'tsx', WORKER, b.bootstrap, group, `eos-${name}`, input, output, '150'], {
@@ -89,6 +85,18 @@ describe('transactions with kafkajs', () => {
     };
     const a = startWorker('a');
     const b2 = startWorker('b');
+    // Input only once both are in the group: a worker that starts slowly (a loaded machine) would
+    // otherwise join after the other had consumed everything, and never commit anything.
+    const joinedBy = Date.now() + 60_000;
+    for (;;) {
+      const { groups } = await admin.describeGroups([group]);
+      if (groups[0]?.state === 'Stable' && groups[0].members.length === 2) break;
+      if (Date.now() > joinedBy) throw new Error(`timed out waiting for both workers in a stable group (${groups[0]?.state}, ${groups[0]?.members.length} members)`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const producer = kafka('load').producer();
+    await producer.connect();
+    await producer.send({ topic: input, messages: Array.from({ length: total }, (_, i) => ({ key: `k${i % 37}`, value: `rec-${i}` })) });
     // Kill A while it holds an open transaction, after both have committed some work.
     await waitFor('both instances to commit work', () =>
       logs.a!.some((l) => l.startsWith('committed')) && logs.b!.some((l) => l.startsWith('committed')),

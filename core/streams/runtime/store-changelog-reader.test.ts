@@ -80,3 +80,26 @@ it('a standby follows its changelog past an aborted transaction', async () => {
     reader.close();
   }
 });
+
+it('a task closed while its restore was being set up does not take the place of the state that replaced it', async () => {
+  const reader = new StoreChangelogReader(client, new Fetcher(client, { isolationLevel: 'read_committed' }));
+  try {
+    // The old state starts registering (listing end offsets); meanwhile the task is closed and
+    // created again, and the new state registers first.
+    const old = new ProcessorStateManager('0_0', topology);
+    const oldRegistering = reader.registerActive(old);
+    old.close({ clean: false });
+    const fresh = new ProcessorStateManager('0_0', topology);
+    expect(await reader.registerActive(fresh)).toBe(false);
+    expect(await oldRegistering).toBe(true);
+    const restored: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (restored.length === 0 && Date.now() < deadline) restored.push(...(await reader.poll(200)).restored);
+    expect(restored).toEqual(['0_0']);
+    // The records went to the state the task runs on now, not to the closed one.
+    expect([...fresh.store('balances')!.all()].length).toBe(5);
+    expect(fresh.changelogOffset(CHANGELOG)).toBe(10);
+  } finally {
+    reader.close();
+  }
+});

@@ -75,6 +75,9 @@ export class StoreChangelogReader {
       toRestore += end - from;
       pending.push({ ...tp, taskId: state.taskId, role: 'active', state, endOffset: end });
     }
+    // The task was closed while the end offsets were being listed (revived, migrated): a newer
+    // state of the same task may be registered by now, and must not be replaced by this one.
+    if (state.closed) return true;
     this.unregister(state.taskId);
     if (pending.length === 0) return true;
     this.#restores.set(state.taskId, { restored: 0, toRestore, startedAt: Date.now() });
