@@ -13,7 +13,7 @@ import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js'
 import { KafkaClient } from '../client/client.js';
 import type { SaslSettings } from '../client/sasl.js';
 import { fetchBatches, highWatermarks, supportsTransactionApis, transactionsOf } from './raw-requests.js';
-import { DEFAULT_STATUS_RULES, type StatusRules } from './status.js';
+import { DEFAULT_EVALUATOR_RULES, type EvaluatorRules } from './lag-evaluator.js';
 import { toTransactionSnapshot } from './transactions.js';
 
 export interface ClusterMonitorOptions {
@@ -33,7 +33,8 @@ export interface ClusterMonitorOptions {
   /** TLS and SASL for the monitor's own protocol client (core/client), as for kafkajs. */
   ssl?: boolean;
   sasl?: SaslSettings | null;
-  statusRules?: Partial<StatusRules>;
+  /** Burrow's evaluation of lag status (lag-evaluator.ts): window size, allowed lag, min distance. */
+  statusRules?: Partial<EvaluatorRules>;
   /** Markers are counted (by reading the log) for partitions lagging at most this many offsets. */
   maxScanLag?: number;
 }
@@ -73,7 +74,7 @@ export class ClusterMonitor {
       {
         memberInstance: opts.memberInstance ?? (() => null),
         readCommitted: opts.readCommitted ?? (() => false),
-        statusRules: { ...DEFAULT_STATUS_RULES, ...opts.statusRules },
+        statusRules: { ...DEFAULT_EVALUATOR_RULES, ...opts.statusRules },
         maxScanLag: opts.maxScanLag ?? DEFAULT_MAX_SCAN_LAG,
       },
       reader,

@@ -1,5 +1,6 @@
 // One GroupSnapshot per group per poll: members and their decoded assignments, lag per
-// partition, Burrow status over the recent samples, and rebalances inferred from the changes.
+// partition, Burrow's status over the recent commits (lag-evaluator.ts), and rebalances inferred
+// from the changes.
 //
 // Lag of a partition, in records:
 //   end  = high watermark, or the LSO for a group that reads read_committed
@@ -16,18 +17,20 @@ import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
 import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 import { RebalanceTracker, type RebalanceEvent } from './rebalance.js';
-import { partitionStatus, recordSample, worstStatus, type PartitionHistory, type StatusRules } from './status.js';
+import { EMPTY_WINDOW, evaluatePartition, observe, worstStatus, type EvaluatorRules, type PartitionWindow } from './lag-evaluator.js';
+import type { LagStatus } from './types.js';
 
 export interface GroupWatcherOptions {
   memberInstance: (clientId: string) => string | null;
   readCommitted: (groupId: string) => boolean;
-  statusRules: StatusRules;
+  statusRules: EvaluatorRules;
   maxScanLag: number;
 }
 
 export class GroupWatcher {
   private readonly tracker = new RebalanceTracker();
-  private readonly histories = new Map<string, Map<string, PartitionHistory>>();
+  /** Per group, per partition: the commits and end offsets the status is judged on. */
+  private readonly histories = new Map<string, Map<string, PartitionWindow>>();
 
   constructor(
     private readonly opts: GroupWatcherOptions,
@@ -58,9 +61,12 @@ export class GroupWatcher {
     const owners = new Map<string, string>();
     for (const m of members) for (const a of m.assignment) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), m.memberId);
 
-    const history = this.histories.get(group.groupId) ?? new Map<string, PartitionHistory>();
+    const history = this.histories.get(group.groupId) ?? new Map<string, PartitionWindow>();
     this.histories.set(group.groupId, history);
+    const rules = this.opts.statusRules;
+    const hasMembers = members.length > 0;
     const partitions: PartitionLag[] = [];
+    const statuses: LagStatus[] = [];
     const watched = new Set<string>();
     const keys = [...new Set([...(committed?.keys() ?? []), ...owners.keys()])].sort(byTopicPartition);
     for (const key of keys) {
@@ -70,20 +76,23 @@ export class GroupWatcher {
         // Offsets left behind on a deleted topic are not lag; an unreadable end offset is ERR.
         if (!ends.existing.has(parsePartitionKey(key).topic)) continue;
         watched.add(key);
-        history.set(key, recordSample(history.get(key), { at: now, committed: offset, lag: null }, this.opts.statusRules.windowSize));
+        // Burrow drops a commit it has no broker offset for; the window is kept as it was.
+        const window = history.get(key) ?? EMPTY_WINDOW;
+        history.set(key, window);
+        statuses.push(evaluatePartition(window, { now, currentLag: null, hasMembers }, rules));
         continue;
       }
       watched.add(key);
       const p = await this.partitionLag(group.groupId, key, offset, end, owners.get(key) ?? null, budget);
       partitions.push(p);
-      history.set(key, recordSample(history.get(key), { at: now, committed: offset, lag: p.lag }, this.opts.statusRules.windowSize));
+      const lagEnd = this.opts.readCommitted(group.groupId) ? end.lastStable : end.highWatermark;
+      const window = observe(history.get(key) ?? EMPTY_WINDOW, { at: now, committed: offset, end: lagEnd, lag: p.lag }, rules);
+      history.set(key, window);
+      statuses.push(evaluatePartition(window, { now, currentLag: p.lag, hasMembers }, rules));
     }
     for (const key of history.keys()) if (!watched.has(key)) history.delete(key);
 
-    const active = members.length > 0;
-    const status = committed === null
-      ? 'ERR'
-      : worstStatus([...history.values()].map((h) => partitionStatus(h, active, this.opts.statusRules)));
+    const status = committed === null ? 'ERR' : worstStatus(statuses);
     const timeLags = partitions.map((p) => p.timeLagMs).filter((t): t is number => t !== null);
     const snapshot: GroupSnapshot = {
       groupId: group.groupId,

@@ -8,8 +8,10 @@ export type BrokerInfo = z.infer<typeof BrokerInfo>;
 
 export const TopicPartitionList = z.array(z.object({ topic: z.string(), partitions: z.array(z.number().int()) }));
 
-/** Burrow's vocabulary: OK; WARN lag growing; STALL committing but not moving; STOP not committing; ERR can't tell. */
-export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'ERR']);
+/** Burrow's partition statuses (lag-evaluator.ts): OK; WARN lag growing; STALL committing the same
+ * offset with lag; STOP not committing with lag; REWIND committed offset went back; and ERR: the
+ * monitor cannot tell (offsets unreadable). A group's is its worst partition's. */
+export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'REWIND', 'ERR']);
 export type LagStatus = z.infer<typeof LagStatus>;
 
 export const GroupMember = z.object({

@@ -27,6 +27,7 @@ const TONES: Record<string, Tone> = {
   WARN: 'warn',
   STALL: 'bad',
   STOP: 'bad',
+  REWIND: 'bad',
   ERR: 'bad',
   // groups
   Stable: 'ok',
