@@ -1,7 +1,7 @@
 // The event log: the last N session events, counts per category, and the payloads that failed
 // validation (counted and shown, never fatal).
 import type { SessionEvent } from '../api/contract';
-import { parseTelemetry } from '../api/telemetry';
+import { parseTelemetry, telemetryOf } from '../api/telemetry';
 import { categoryOf } from './describe';
 import { pushCapped } from './series';
 
@@ -104,4 +104,111 @@ export function filterEvents(
     out.push(e);
   }
   return out;
+}
+
+/**
+ * Client warnings that are part of a rebalance going as it should: the Events view folds them
+ * into the rebalance they belong to instead of listing each one. Matched against the message of a
+ * 'log' telemetry event at level warn (an error-level log is never routine: the runtime logs a
+ * rebalance problem as an error only when it gives up). Anything not listed here stays its own row.
+ */
+export const ROUTINE_WARNINGS: readonly { readonly id: string; readonly pattern: RegExp; readonly why: string }[] = [
+  {
+    id: 'commit-deferred',
+    pattern: /^commit deferred: .*\bREBALANCE_IN_PROGRESS\b/,
+    // task-manager.ts: the coordinator refuses offset commits while a new generation forms; the
+    // offsets stay pending and are committed at the next interval or on revocation, nothing is lost.
+    why: 'the coordinator refuses commits while the group rebalances; the offsets are committed at the next interval',
+  },
+  {
+    id: 'group-rebalancing',
+    pattern: /\bgroup is rebalancing\b/i,
+    // kafkajs's text for REBALANCE_IN_PROGRESS ("The group is rebalancing, so a rejoin is needed"),
+    // its consumer runner's "The group is rebalancing, re-joining", and the group member's "group
+    // is rebalancing again": the coordinator asking a member to join the next generation.
+    why: 'the coordinator tells the member to rejoin for the next generation; the join follows',
+  },
+  {
+    id: 'rebalance-in-progress',
+    pattern: /\b(?:JoinGroup|SyncGroup|Heartbeat)\b.*\bREBALANCE_IN_PROGRESS\b/,
+    // The coordinator's answer to a join, sync or heartbeat of the old generation while members
+    // (re)join: Kafka's way of saying "join again", handled by the group member.
+    why: 'the coordinator answers the old generation this way while members join; the member rejoins',
+  },
+  {
+    id: 'rebalance-retry',
+    pattern: /^rebalance \(.*\) failed: .*; retrying$/,
+    // stream-thread.ts: a join or sync round failed with a retriable error and the group member
+    // tries again after a back-off; the rebalance event it is folded into shows that it got through.
+    why: 'a join round failed with a retriable error and the member retried it',
+  },
+];
+
+/** How far before a join started, or after its rebalance completed, a routine warning still counts as that rebalance's. */
+export const FOLD_WINDOW_MS = 10_000;
+
+/** The entry of ROUTINE_WARNINGS a warning matches, or null: not a log event, not a warning, or not routine. */
+export function routineWarningOf(e: SessionEvent): (typeof ROUTINE_WARNINGS)[number] | null {
+  const t = telemetryOf(e);
+  if (!t || t.type !== 'log' || t.level !== 'warn') return null;
+  return ROUTINE_WARNINGS.find((r) => r.pattern.test(t.message)) ?? null;
+}
+
+/** A row of the Events view: an event, and the routine warnings folded into it (oldest first). */
+export interface EventRow {
+  event: SessionEvent;
+  folded: SessionEvent[];
+}
+
+interface Host {
+  event: SessionEvent;
+  seq: number;
+  joinStartedTs: number;
+  completedTs: number;
+}
+
+/**
+ * Folds each routine warning of an instance into that instance's rebalance (its 'rebalance'
+ * telemetry, which marks the join completing): the first one after the warning, if the warning
+ * came at most FOLD_WINDOW_MS before that join started; else the last one before it, if the
+ * warning came at most FOLD_WINDOW_MS after it completed (a straggler of the old generation). A
+ * routine warning with no such rebalance among `events` — one still under way, or retrying
+ * without end — stays its own row, as does every other event. A view concern only: `events` is
+ * not changed, and the log and its export keep every event. Rows keep the order of `events`.
+ */
+export function foldRoutineWarnings(events: readonly SessionEvent[]): EventRow[] {
+  const hosts = new Map<string, Host[]>();
+  for (const e of events) {
+    const t = telemetryOf(e);
+    if (e.type !== 'instance.telemetry' || !t || t.type !== 'rebalance') continue;
+    const list = hosts.get(e.id) ?? [];
+    list.push({ event: e, seq: e.seq, joinStartedTs: e.ts - Math.max(0, t.durationMs), completedTs: e.ts });
+    hosts.set(e.id, list);
+  }
+  if (hosts.size === 0) return events.map((event) => ({ event, folded: [] }));
+  for (const list of hosts.values()) list.sort((a, b) => a.seq - b.seq);
+
+  const foldedInto = new Map<SessionEvent, SessionEvent[]>();
+  const folded = new Set<SessionEvent>();
+  for (const e of events) {
+    if (e.type !== 'instance.telemetry' || !routineWarningOf(e)) continue;
+    const list = hosts.get(e.id);
+    if (!list) continue;
+    const next = list.findIndex((h) => h.seq > e.seq);
+    const after = next === -1 ? undefined : list[next];
+    const before = next === -1 ? list[list.length - 1] : next > 0 ? list[next - 1] : undefined;
+    const host =
+      after && e.ts >= after.joinStartedTs - FOLD_WINDOW_MS ? after : before && e.ts <= before.completedTs + FOLD_WINDOW_MS ? before : undefined;
+    if (!host) continue;
+    const into = foldedInto.get(host.event) ?? [];
+    into.push(e);
+    foldedInto.set(host.event, into);
+    folded.add(e);
+  }
+  const rows: EventRow[] = [];
+  for (const event of events) {
+    if (folded.has(event)) continue;
+    rows.push({ event, folded: (foldedInto.get(event) ?? []).sort((a, b) => a.seq - b.seq) });
+  }
+  return rows;
 }
