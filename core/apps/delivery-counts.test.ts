@@ -61,4 +61,17 @@ describe('MoneyCheck', () => {
     money.addOutput('a', 'g2', 0, 15); // the next generator run
     expect(money.snapshot(0).balanceTotal).toBe(12);
   });
+
+  it('names where an account ledger breaks its chain when money is not conserved', () => {
+    const money = new MoneyCheck();
+    for (const amount of [10, 5, -2]) money.addInput(amount);
+    const at = (offset: number) => ({ partition: 1, offset });
+    money.addOutput('a', 'g', 0, 10, { amount: 10, source: at(0) });
+    money.addOutput('a', 'g', 1, 15, { amount: 5, source: at(1) });
+    // Processed on stale state: the balance before it should have been 15, not 10.
+    money.addOutput('a', 'g', 2, 8, { amount: -2, source: at(2) });
+    const snapshot = money.snapshot(0);
+    expect(snapshot.conserved).toBe(false);
+    expect(snapshot.breaks).toEqual([{ account: 'a', gen: 'g', seq: 2, amount: -2, balance: 8, previousBalance: 15, source: at(2) }]);
+  });
 });

@@ -183,7 +183,7 @@ export class Verifier {
         return;
       }
       this.#counts.addOutput(entry.account, entry.gen, entry.seq);
-      this.#money?.addOutput(entry.account, entry.gen, entry.seq, entry.balance);
+      this.#money?.addOutput(entry.account, entry.gen, entry.seq, entry.balance, { amount: entry.amount, source: entry.source });
       return;
     }
     const value = parseJsonValue(PassthroughValueSchema, record.value);

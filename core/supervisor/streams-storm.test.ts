@@ -61,6 +61,8 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     aborted: number;
     telemetryInvalid: number;
     crashes: string[];
+    /** What happened to each task, in order (instance, time, phase and details), to explain a failure. */
+    timeline: string[];
   }
 
   async function storm(guarantee: ProcessingGuarantee, seed: number): Promise<StormResult> {
@@ -83,17 +85,37 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     let aborted = 0;
     const migrations: Record<string, number> = {};
     let telemetryInvalid = 0;
+    const started = Date.now();
+    const timeline: string[] = [];
     supervisor.onEvent((e) => {
-      if (e.type === 'instance.state') states.set(e.id, e.to);
-      if (e.type === 'instance.error') crashes.push(`${e.id}: ${e.message}`);
-      if (e.type === 'instance.telemetry') {
-        const parsed = StreamsEvent.safeParse(e.event);
-        if (!parsed.success) telemetryInvalid++;
-        else if ((parsed.data.type === 'txn' && parsed.data.phase === 'fenced') || (parsed.data.type === 'task' && parsed.data.phase === 'migrated')) {
-          fenced++;
-          if (parsed.data.type === 'task') migrations[parsed.data.migration ?? 'unknown'] = (migrations[parsed.data.migration ?? 'unknown'] ?? 0) + 1;
-        } else if (parsed.data.type === 'txn' && parsed.data.phase === 'aborted') aborted++;
+      const at = `+${((e.ts - started) / 1000).toFixed(2)}s ${e.id}`;
+      if (e.type === 'instance.state') {
+        states.set(e.id, e.to);
+        timeline.push(`${at} instance ${e.to}`);
       }
+      if (e.type === 'instance.error') crashes.push(`${e.id}: ${e.message}`);
+      if (e.type !== 'instance.telemetry') return;
+      const parsed = StreamsEvent.safeParse(e.event);
+      if (!parsed.success) {
+        telemetryInvalid++;
+        return;
+      }
+      const d = parsed.data;
+      if (d.type === 'task' && (d.role ?? 'active') === 'active' && d.phase !== 'restoring') {
+        const details = [
+          d.restoreSource ? `from ${d.restoreSource}` : '',
+          d.checkpoint ? `checkpoint ${JSON.stringify(d.checkpoint.map((c) => c.offset))}` : '',
+          d.restored !== undefined ? `restored ${d.restored}` : '',
+          d.migration ? `(${d.migration})` : '',
+          d.reason ? `: ${d.reason}` : '',
+        ];
+        timeline.push(`${at} task ${d.taskId} ${d.phase} ${details.filter((x) => x !== '').join(' ')}`);
+      }
+      if (d.type === 'txn' && (d.phase === 'aborted' || d.phase === 'fenced')) timeline.push(`${at} txn ${d.phase} tasks ${d.tasks.join(',')}${d.error ? `: ${d.error}` : ''}`);
+      if ((d.type === 'txn' && d.phase === 'fenced') || (d.type === 'task' && d.phase === 'migrated')) {
+        fenced++;
+        if (d.type === 'task') migrations[d.migration ?? 'unknown'] = (migrations[d.migration ?? 'unknown'] ?? 0) + 1;
+      } else if (d.type === 'txn' && d.phase === 'aborted') aborted++;
     });
     const ids = ['a', 'b', 'c', 'd'];
     for (const id of ids.slice(0, 3)) supervisor.start(BANK.module, config, { id });
@@ -133,7 +155,7 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
       await waitFor('no instance frozen or stopping', () => ids.every((id) => !['frozen', 'stopping'].includes(states.get(id) ?? 'none')), 30_000);
       for (const id of ids.slice(0, 3)) if (states.get(id) !== 'running' && states.get(id) !== 'starting') supervisor.restart(id);
       const snapshot = await verifier.waitForDrain({ timeoutMs: 90_000, quietMs: 3000 });
-      return { snapshot, actions, fenced, migrations, aborted, telemetryInvalid, crashes };
+      return { snapshot, actions, fenced, migrations, aborted, telemetryInvalid, crashes, timeline };
     } finally {
       await load.stop().catch(() => undefined);
       await verifier.stop();
@@ -153,6 +175,11 @@ describe.each([1, 3])('fault storms on bank-ledger, %i node(s)', (nodes) => {
     expect(r.snapshot.duplicated).toBe(0);
     expect(r.snapshot.outOfOrder).toBe(0);
     expect(r.snapshot.unexpected).toBe(0);
+    if (r.snapshot.money?.conserved === false) {
+      // Where each broken account's ledger went wrong, and what its task went through.
+      const tasks = new Set((r.snapshot.money.breaks ?? []).map((x) => `0_${x.source?.partition}`));
+      console.log(`money not conserved; breaks ${JSON.stringify(r.snapshot.money.breaks)}\n${r.timeline.filter((l) => [...tasks].some((id) => l.includes(` task ${id} `)) || l.includes(' instance ') || l.includes(' txn ')).join('\n')}`);
+    }
     expect(r.snapshot.money?.conserved).toBe(true);
     expect(Object.values(r.actions).reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(10);
   }, 240_000);
