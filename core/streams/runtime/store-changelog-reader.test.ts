@@ -103,3 +103,46 @@ it('a task closed while its restore was being set up does not take the place of 
     reader.close();
   }
 });
+
+it('a restore waits for an open transaction of an earlier owner, then applies the later owner’s committed records behind it', async () => {
+  // A zombie's transaction is still open on the changelog while the next owner has written and
+  // committed after it: the LSO stops at the zombie's first record, but the state is not complete
+  // until the committed records behind it are applied.
+  const topic = 'reader-zombie-balances-changelog';
+  const kafka = new Kafka({ brokers: [b.bootstrap], clientId: 'reader-zombie', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await admin.disconnect();
+  const zombieTopology = bankLedgerTopology({ applicationId: 'reader-zombie', input: 'reader-in', output: 'reader-out' });
+  expect(zombieTopology.store('balances').changelogTopic).toBe(topic);
+  const zombie = kafka.producer({ transactionalId: 'reader-zombie-owner', idempotent: true, maxInFlightRequests: 1 });
+  const heir = kafka.producer({ transactionalId: 'reader-heir-owner', idempotent: true, maxInFlightRequests: 1 });
+  await zombie.connect();
+  await heir.connect();
+  const open = await zombie.transaction();
+  await open.send({ topic, messages: [{ key: 'acct-0', value: JSON.stringify({ tag: 'zombie' }) }] });
+  const later = await heir.transaction();
+  await later.send({ topic, messages: [{ key: 'acct-1', value: JSON.stringify({ tag: 'heir' }) }] });
+  await later.commit();
+
+  const reader = new StoreChangelogReader(client, new Fetcher(client, { isolationLevel: 'read_committed' }));
+  try {
+    const state = new ProcessorStateManager('0_0', zombieTopology);
+    expect(await reader.registerActive(state)).toBe(false);
+    const restored: string[] = [];
+    const until = Date.now() + 1500;
+    while (Date.now() < until) restored.push(...(await reader.poll(200)).restored);
+    expect(restored, 'not done while the open transaction hides what follows it').toEqual([]);
+    await open.abort();
+    const deadline = Date.now() + 10_000;
+    while (restored.length === 0 && Date.now() < deadline) restored.push(...(await reader.poll(200)).restored);
+    expect(restored).toEqual(['0_0']);
+    const keys = [...state.store('balances')!.all()].map(([k]) => k.toString());
+    expect(keys).toEqual(['acct-1']); // the later owner's committed record; the zombie's aborted one not
+  } finally {
+    reader.close();
+    await zombie.disconnect();
+    await heir.disconnect();
+  }
+});

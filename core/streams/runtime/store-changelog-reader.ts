@@ -58,7 +58,12 @@ export class StoreChangelogReader {
    */
   async registerActive(state: ProcessorStateManager): Promise<boolean> {
     if (!state.stateful) return true;
-    const ends = await listOffsets(this.client, state.changelogs, 'latest', this.fetcher.isolationLevel);
+    // The end is the high watermark, also under read_committed: the last stable offset stops at
+    // the first open transaction, and one left open by an earlier owner that is gone but not yet
+    // timed out (a zombie) may have committed records of a later owner behind it. Reading to the
+    // LSO would miss those; reading to the high watermark waits until the open transaction ends
+    // (committed or aborted), then applies every committed record before the end.
+    const ends = await listOffsets(this.client, state.changelogs, 'latest', 'read_uncommitted');
     const starts = await listOffsets(this.client, state.changelogs, 'earliest', this.fetcher.isolationLevel);
     let toRestore = 0;
     const pending: Registered[] = [];
