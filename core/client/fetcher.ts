@@ -193,6 +193,14 @@ export class Fetcher {
     return result;
   }
 
+  /**
+   * A poll waiting for data returns at once with what there is (Java's consumer.wakeup(), without
+   * the exception): the caller has other work, e.g. a restore that just began.
+   */
+  wakeup(): void {
+    this.wake();
+  }
+
   /** Stops fetching; a poll waiting returns at once. The client stays open (it is the caller's). */
   close(): void {
     this.closed = true;

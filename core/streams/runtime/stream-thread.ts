@@ -58,6 +58,8 @@ export class StreamThread {
   readonly #kafkaConfig: KafkaConfig;
   readonly #kafka: Kafka;
   readonly #client: KafkaClient;
+  /** The restore consumer's own connections: its fetches must not queue behind the main consumer's long polls (one connection answers in order). */
+  readonly #restoreClient: KafkaClient;
   readonly #fetcher: Fetcher;
   readonly #changelogReader: StoreChangelogReader;
   readonly #member: GroupMember;
@@ -105,7 +107,8 @@ export class StreamThread {
     const isolationLevel = this.guarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted';
     // Kafka Streams' consumers: auto.offset.reset=earliest for sources; the restore consumer seeks itself.
     this.#fetcher = new Fetcher(this.#client, { isolationLevel, autoOffsetReset: 'earliest', maxWaitMs: config.fetchMaxWaitMs });
-    this.#changelogReader = new StoreChangelogReader(this.#client, new Fetcher(this.#client, { isolationLevel, autoOffsetReset: 'earliest', maxWaitMs: config.fetchMaxWaitMs }));
+    this.#restoreClient = new KafkaClient({ ...clientConfig(config), clientId: `${config.clientId}-StreamThread-${THREAD_INDEX}-restore-consumer` });
+    this.#changelogReader = new StoreChangelogReader(this.#restoreClient, new Fetcher(this.#restoreClient, { isolationLevel, autoOffsetReset: 'earliest', maxWaitMs: config.fetchMaxWaitMs }));
     this.#assignor = new StreamsPartitionAssignor({
       topology,
       config,
@@ -195,6 +198,7 @@ export class StreamThread {
     // The tasks are closed already, so leaving calls back nothing that still holds work.
     await this.#member.close({ leaveGroup: opts.leaveGroup ?? false }).catch(() => undefined);
     this.#client.close();
+    this.#restoreClient.close();
     await this.#producer.close();
     await this.#admin?.disconnect().catch(() => undefined);
   }
@@ -210,6 +214,7 @@ export class StreamThread {
     await this.#loop?.catch(() => undefined);
     await this.#member.close({ leaveGroup: false }).catch(() => undefined);
     this.#client.close();
+    this.#restoreClient.close();
     await this.#producer.close();
     await this.#admin?.disconnect().catch(() => undefined);
   }

@@ -278,6 +278,8 @@ export class TaskManager {
         }
         task.phase = 'restoring';
         this.#fetcher.pause(task.sources);
+        // The loop may be long-polling the sources: let it turn to the changelogs now.
+        this.#fetcher.wakeup();
         const r = this.#changelogReader.restoreOf(task.id);
         this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'restoring', restored: 0, toRestore: r?.toRestore ?? 0, restoreSource });
       });
