@@ -16,8 +16,9 @@ import { Partitioners } from 'kafkajs';
 import { bankLedgerTopology, BALANCES_STORE } from '../core/apps/bank-ledger.js';
 import { passthroughTopology } from '../core/apps/passthrough.js';
 import { KafkaStreams, StreamsEvent } from '../core/streams/index.js';
+import { SerialQueue } from '../core/streams/runtime/serial-queue.js';
 import type { ProcessingGuarantee } from '../core/streams/index.js';
-import { createTopics, deleteTopics, highWatermarks } from './streams-common.js';
+import { CommittedOffsets, createTopics, deleteTopics, highWatermarks } from './streams-common.js';
 import { nowMs } from './util.js';
 
 export const INPUT_PARTITIONS = 4;
@@ -125,21 +126,6 @@ async function measure(n: number, budgetMs: number, c: Counters, brokerCpu: Brok
   return { ...m, brokerCpuMs: await brokerCpu() };
 }
 
-/** Highest committed next-offset per partition, summed: equals N once everything is committed. */
-class CommittedOffsets {
-  readonly #next = new Map<number, number>();
-
-  set(partition: number, offset: number): void {
-    this.#next.set(partition, Math.max(this.#next.get(partition) ?? 0, offset));
-  }
-
-  sum(): number {
-    let s = 0;
-    for (const v of this.#next.values()) s += v;
-    return s;
-  }
-}
-
 async function runStreams(kafka: Kafka, bootstrap: string, app: ThroughputApp, guarantee: ProcessingGuarantee, names: RunNames, n: number, budgetMs: number, brokerCpu: BrokerCpu): Promise<Omit<RunResult, 'app' | 'side' | 'guarantee'>> {
   const topology = (app === 'passthrough' ? passthroughTopology : bankLedgerTopology)({ applicationId: names.app, input: names.input, output: names.output });
   const streams = new KafkaStreams(topology, {
@@ -178,17 +164,6 @@ function finish(m: Measured, n: number, issues: string[]): Omit<RunResult, 'app'
   const cpuMsPerK = m.complete ? (m.cpuMs + m.brokerCpuMs) / (n / 1000) : NaN;
   const tailMs = m.allProcessed === null ? NaN : m.last - m.allProcessed;
   return { records: n, ms, rate: m.complete ? n / (ms / 1000) : NaN, complete: m.complete, cpuMsPerK, tailMs, issues };
-}
-
-/** Runs async jobs one at a time (batches, the commit timer and the final commit touch the same state). */
-class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(job, job);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 /** The loop's work per batch: what goes to which topic. */
@@ -236,7 +211,7 @@ async function runLoop(kafka: Kafka, app: ThroughputApp, guarantee: ProcessingGu
     : kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const issues: string[] = [];
   const committed = new CommittedOffsets();
-  const serial = new Serial();
+  const serial = new SerialQueue();
   /** next offset per partition, processed but not committed (ALOS, EOS) */
   const pending = new Map<number, number>();
   let processed = 0;

@@ -20,6 +20,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer, Transaction } from 'k
 import { Partitioners } from 'kafkajs';
 import { passthroughTopology } from '../core/apps/passthrough.js';
 import { KafkaStreams, StreamsEvent } from '../core/streams/index.js';
+import { SerialQueue } from '../core/streams/runtime/serial-queue.js';
 import { CommittedOffsets, createTopics, deleteTopics, highWatermarks, median, prefill } from './streams-common.js';
 import { fixedRate, nowMs, sleep, summarize } from './util.js';
 
@@ -166,17 +167,6 @@ async function runThread(bootstrap: string, names: Names, n: number, budgetMs: n
   }
 }
 
-/** Runs async jobs one at a time (batches and the commit tick touch the same transactions). */
-class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(job, job);
-    this.#tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
 interface Task {
   partition: number;
   producer: Producer;
@@ -200,7 +190,7 @@ async function runPerTask(kafka: Kafka, names: Names, partitions: number, n: num
   const txns: Sample[] = [];
   const commits: Sample[] = [];
   const rounds: Sample[] = [];
-  const serial = new Serial();
+  const serial = new SerialQueue();
   let processed = 0;
 
   const commitTask = async (t: Task): Promise<void> => {
