@@ -107,6 +107,11 @@ export class TransactionAbortedError extends Error {
  * cause of a TransactionAbortedError (records failed because of it).
  */
 export function isTaskMigrated(e: unknown): boolean {
-  if (e instanceof TransactionAbortedError) return isTaskMigrated(e.cause);
-  return e instanceof ProducerFencedError || e instanceof InvalidProducerEpochError || e instanceof CommitFailedError;
+  return taskMigrationCause(e) !== null;
+}
+
+/** The fencing or group error behind `e` (itself, or what aborted its records), or null. */
+export function taskMigrationCause(e: unknown): ProducerFencedError | InvalidProducerEpochError | CommitFailedError | null {
+  if (e instanceof TransactionAbortedError) return taskMigrationCause(e.cause);
+  return e instanceof ProducerFencedError || e instanceof InvalidProducerEpochError || e instanceof CommitFailedError ? e : null;
 }

@@ -8,7 +8,7 @@
 // the next flush or commit, as Kafka Streams' RecordCollector does.
 import { KafkaClient, type KafkaClientConfig } from '../../client/client.js';
 import { KafkaProducer, type GroupMetadata, type ProducerRecord, type RecordMetadata } from '../../client/producer/producer.js';
-import { CommitFailedError, ProducerFencedError, InvalidProducerEpochError, isTaskMigrated } from '../../client/producer/errors.js';
+import { CommitFailedError, taskMigrationCause } from '../../client/producer/errors.js';
 import type { ProducerEvent } from '../../client/producer/producer-events.js';
 import type { Compression } from '../../protocol/records/index.js';
 import type { TaskId } from './tasks.js';
@@ -214,12 +214,11 @@ export class StreamsProducer {
   /** What the coordinators' refusals mean for the thread's tasks (Kafka Streams' TaskMigratedException). */
   #classify(err: unknown): unknown {
     if (err instanceof TaskMigratedError) return err;
-    if (!isTaskMigrated(err)) return err;
-    const root = rootCause(err);
-    if (root instanceof CommitFailedError) return new TaskMigratedError(err, 'generation');
+    const cause = taskMigrationCause(err);
+    if (cause === null) return err;
+    if (cause instanceof CommitFailedError) return new TaskMigratedError(err, 'generation');
     const openMs = this.#inTransaction ? Date.now() - this.#begunAt : 0;
-    if ((root instanceof ProducerFencedError || root instanceof InvalidProducerEpochError) && openMs >= this.#opts.transactionTimeoutMs) return new TaskMigratedError(err, 'timeout');
-    return new TaskMigratedError(err, 'epoch');
+    return new TaskMigratedError(err, openMs >= this.#opts.transactionTimeoutMs ? 'timeout' : 'epoch');
   }
 
   #onProducerEvent(e: ProducerEvent): void {
@@ -238,15 +237,4 @@ export class StreamsProducer {
       ...(e.error ? { error: `${e.error.name}: ${e.error.message}` } : {}),
     });
   }
-}
-
-function rootCause(err: unknown): unknown {
-  let e = err;
-  const seen = new Set<unknown>();
-  while (e instanceof Error && !seen.has(e)) {
-    seen.add(e);
-    if (e instanceof CommitFailedError || e instanceof ProducerFencedError || e instanceof InvalidProducerEpochError) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return err;
 }
