@@ -1,13 +1,17 @@
-// `npm run bench:ui [-- --app passthrough|bank-ledger --rate 800 --seconds 45 --no-build]`:
+// `npm run bench:ui [-- --app passthrough|bank-ledger --instances 16 --partitions 128 --rate 800 --seconds 45 --no-build]`:
 // event-to-screen latency of the console under load. A child process (bench/ui-serve.ts) runs a
 // Session + the web shell on 127.0.0.1; headless Chromium (the one the e2e journeys use:
 // e2e/support/browser.ts — STREAMWATCH_BROWSER, a system Chromium/Chrome, Playwright's own, or
 // the npm package @sparticuz/chromium; the first line printed says which) opens the console
-// with `&bench=1`, connects to the embedded cluster from the Connect view; 8 instances
-// (exactly_once_v2, 64 partitions) and the load generator are started through the session; then the
-// Overview and the Group view (the 64-partition board) are shown while the renderer's bench hook
-// (renderer/src/stores/bench-latency.ts) records, per event, Date.now() after the frame that
-// followed the batch holding it − the event's `ts` (same machine clock).
+// with `&bench=1`, connects to the embedded cluster from the Connect view; 16 instances
+// (exactly_once_v2, 128 partitions; --instances / --partitions choose others) and the load
+// generator are started through the session; then the Overview and the Group view (the board, one
+// cell per partition) are shown while the renderer's bench hook (renderer/src/stores/bench-latency.ts)
+// records, per event, Date.now() after the frame that applied the batch holding it − the event's
+// `ts` (same machine clock).
+// Target: event → screen p95 ≤ 100 ms ("one animation frame is the limit" on top of delivery).
+// Machines are noisy, so the figure is also printed as a ratio to a baseline measured in the same
+// run: the arrival-at-page latency (session → WebSocket → page), which the renderer cannot improve.
 // Everything started is stopped; every wait is bounded.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -22,6 +26,8 @@ import { JsonChild, percentile, runProcess, sleep, withTimeout } from './util.js
 const { values: args } = parseArgs({
   options: {
     app: { type: 'string' },
+    instances: { type: 'string' },
+    partitions: { type: 'string' },
     rate: { type: 'string' },
     seconds: { type: 'string' },
     'no-build': { type: 'boolean' },
@@ -29,7 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: npm run bench:ui [-- --app passthrough|bank-ledger] [--rate 800] [--seconds 45] [--no-build]');
+  console.log('usage: npm run bench:ui [-- --app passthrough|bank-ledger] [--instances 16] [--partitions 128] [--rate 800] [--seconds 45] [--no-build]');
   process.exit(0);
 }
 const APP = args.app ?? 'passthrough';
@@ -39,15 +45,20 @@ if (APP !== 'passthrough' && APP !== 'bank-ledger') {
 }
 const CFG = {
   app: APP,
-  instances: 8,
-  partitions: 64,
+  instances: Number(args.instances ?? 16),
+  partitions: Number(args.partitions ?? 128),
   rate: Number(args.rate ?? 800),
   seconds: Number(args.seconds ?? 45),
-  targetP95Ms: 250,
+  targetP95Ms: 100,
 };
-if (!(CFG.rate > 0) || !(CFG.seconds >= 10)) {
-  console.error('--rate must be > 0 and --seconds ≥ 10');
+// The session's limits (core/session/api.ts instances.start): count 1–16, partitions 1–256.
+if (!(CFG.rate > 0) || !(CFG.seconds >= 10) || !isIntIn(CFG.instances, 1, 16) || !isIntIn(CFG.partitions, 1, 256)) {
+  console.error('--rate must be > 0, --seconds ≥ 10, --instances 1–16, --partitions 1–256');
   process.exit(2);
+}
+const ratio = (x: number, base: number): string => `${(x / base).toFixed(2)}×`;
+function isIntIn(n: number, min: number, max: number): boolean {
+  return Number.isInteger(n) && n >= min && n <= max;
 }
 const BROWSER = findBrowser();
 if (!BROWSER.ok) {
@@ -231,6 +242,7 @@ async function main(): Promise<void> {
     const s = [...w.painted].sort((a, b) => a - b);
     const a = [...w.arrived].sort((x, y) => x - y);
     const p95 = percentile(s, 95);
+    const arriveP95 = percentile(a, 95);
     return [
       name,
       (ms / 1000).toFixed(0),
@@ -238,26 +250,30 @@ async function main(): Promise<void> {
       (s.length / (ms / 1000)).toFixed(0),
       (s.length / Math.max(1, w.batches)).toFixed(1),
       percentile(a, 50).toFixed(0),
-      percentile(a, 95).toFixed(0),
+      arriveP95.toFixed(0),
       percentile(s, 50).toFixed(0),
       p95.toFixed(0),
       percentile(s, 99).toFixed(0),
       (s[s.length - 1] ?? NaN).toFixed(0),
-      s.length === 0 ? 'n/a (no events)' : p95 <= CFG.targetP95Ms ? 'target met' : 'target NOT met',
+      (p95 - arriveP95).toFixed(0),
+      ratio(p95, Math.max(1, arriveP95)),
+      s.length === 0 ? 'n/a (no events)' : `${ratio(p95, CFG.targetP95Ms)} ${p95 <= CFG.targetP95Ms ? 'met' : 'NOT met'}`,
     ];
   };
   console.log('');
   console.log(`Event-to-screen latency, ${CFG.app} ×${CFG.instances} exactly_once_v2, ${CFG.partitions} partitions, load ${CFG.rate} records/s (ms; target p95 ≤ ${CFG.targetP95Ms} ms)`);
   printTable([
-    ['view', 's', 'events', 'events/s', 'ev/batch', 'arrive p50', 'arrive p95', 'screen p50', 'screen p95', 'screen p99', 'max', 'p95 ≤ 250 ms'],
+    ['view', 's', 'events', 'events/s', 'ev/batch', 'arrive p50', 'arrive p95', 'screen p50', 'screen p95', 'screen p99', 'max', 'renderer p95', 'screen/arrive p95', `p95 vs ${CFG.targetP95Ms} ms`],
     ...phases.map((p) => row(p.name, p.w, p.ms)),
     row('both', all, phases.reduce((a, p) => a + p.ms, 0)),
   ]);
-  console.log('  arrive = page received the event − event.ts; screen = after the frame following the batch that applied it − event.ts.');
+  console.log('  arrive = page received the event − event.ts (the baseline: delivery, which the renderer cannot shorten);');
+  console.log('  screen = after the frame that applied the batch holding it − event.ts; renderer p95 = screen p95 − arrive p95;');
+  console.log('  screen/arrive p95 = the ratio to the baseline measured in this run (machines are noisy: compare ratios across runs).');
   console.log('');
   printTable([
     ['resource (at the end)', 'value'],
-    ['web shell process RSS (session, broker, 8 instance worker threads)', `${mib(mem.rss)} (peak in window ${mib(peakRss)}, VmHWM ${mib(mem.hwm)})`],
+    [`web shell process RSS (session, broker, ${CFG.instances} instance worker threads)`, `${mib(mem.rss)} (peak in window ${mib(peakRss)}, VmHWM ${mib(mem.hwm)})`],
     ['web shell process JS heap used / total', `${mib(stats.heapUsed)} / ${mib(stats.heapTotal)}`],
     ['renderer JS heap used / total (CDP Performance.getMetrics)', `${mib(metric('JSHeapUsedSize'))} / ${mib(metric('JSHeapTotalSize'))}`],
     ['renderer JS heap used / total (performance.memory)', perfMem ? `${mib(perfMem.used)} / ${mib(perfMem.total)}` : 'n/a'],
@@ -266,11 +282,13 @@ async function main(): Promise<void> {
   ]);
   const overall = [...all.painted].sort((a, b) => a - b);
   const p95 = percentile(overall, 95);
+  const arriveP95 = percentile([...all.arrived].sort((a, b) => a - b), 95);
   console.log('');
   console.log(
     overall.length === 0
-      ? 'RESULT: no events were measured — target p95 ≤ 250 ms NOT demonstrated'
-      : `RESULT: event-to-screen p95 ${p95.toFixed(0)} ms over ${overall.length} events — target p95 ≤ ${CFG.targetP95Ms} ms ${p95 <= CFG.targetP95Ms ? 'MET' : 'NOT MET'}`,
+      ? `RESULT: no events were measured — target p95 ≤ ${CFG.targetP95Ms} ms NOT demonstrated`
+      : `RESULT: event-to-screen p95 ${p95.toFixed(0)} ms over ${overall.length} events (${ratio(p95, CFG.targetP95Ms)} of the ${CFG.targetP95Ms} ms target, ` +
+          `${ratio(p95, Math.max(1, arriveP95))} of arrival p95 ${arriveP95.toFixed(0)} ms) — target p95 ≤ ${CFG.targetP95Ms} ms ${p95 <= CFG.targetP95Ms ? 'MET' : 'NOT MET'}`,
   );
   if (all.dropped > 0) notes.push(`${all.dropped} samples dropped (hook buffer full)`);
   if (pageErrors.length > 0) notes.push(`page errors: ${pageErrors.slice(0, 3).join(' | ')}`);

@@ -10,6 +10,7 @@ import { benchLatency } from './bench-latency';
 import { useClusterStore } from './cluster';
 import { useConnectionStore } from './connection';
 import { useEventsStore } from './events';
+import { FrameBatcher } from './frame-batcher';
 import { useGroupsStore } from './groups';
 import { useInstancesStore } from './instances';
 import { useLagStore } from './lag';
@@ -18,8 +19,6 @@ import { useLoadStore } from './load';
 import { useProgressStore } from './progress';
 import { useRebalancesStore } from './rebalances';
 import { useTransactionsStore } from './transactions';
-
-const BATCH_MS = 100;
 
 export function startSession(client: Client): void {
   const connection = useConnectionStore();
@@ -43,14 +42,9 @@ export function startSession(client: Client): void {
   client.onStatus((status) => {
     connection.status = status;
   });
-  // Hundreds of events a second arrive under load: apply them in batches so the views render
-  // once per batch, not once per event.
-  let queue: SessionEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const flush = (): void => {
-    timer = null;
-    const batch = queue;
-    queue = [];
+  // Hundreds of events a second arrive under load: apply them in one batch per animation frame,
+  // so the views render once per frame, not once per event, and no event waits longer than that.
+  const batcher = new FrameBatcher<SessionEvent>((batch, inFrame) => {
     for (const e of batch) {
       for (const store of resources) {
         try {
@@ -60,17 +54,16 @@ export function startSession(client: Client): void {
         }
       }
     }
-    benchLatency?.applied(batch); // npm run bench:ui only (?bench=1), see bench-latency.ts
-  };
+    benchLatency?.applied(batch, inFrame); // npm run bench:ui only (?bench=1), see bench-latency.ts
+  });
   client.onEvent((event: SessionEvent) => {
     // Events are facts: never changed after arrival, so not made deeply reactive.
-    queue.push(markRaw(event));
+    batcher.push(markRaw(event));
     benchLatency?.received(event); // npm run bench:ui only (?bench=1)
-    timer ??= setTimeout(flush, BATCH_MS);
   });
   client.onInvalid((bad) => events.invalid(bad.raw, bad.error, bad.receivedAt));
   client.onReset(() => {
-    queue = [];
+    batcher.clear();
     connection.restarts++;
     for (const store of resources) store.reset();
   });
@@ -78,7 +71,7 @@ export function startSession(client: Client): void {
     connection.lastFailure = message;
   });
   client.onConnected(() => {
-    flush();
+    batcher.flush();
     connection.synced = true;
     void refreshLists();
   });
