@@ -1,6 +1,6 @@
-// One GroupSnapshot per group per poll: members and their decoded assignments, lag per
-// partition, Burrow's status over the recent commits (lag-evaluator.ts), and rebalances inferred
-// from the changes.
+// One GroupSnapshot per group per poll: members and their decoded assignments (in a Kafka
+// Streams group also their tasks, streams-member.ts), lag per partition, Burrow's status over the
+// recent commits (lag-evaluator.ts), and rebalances inferred from the changes.
 //
 // Lag of a partition, in records:
 //   end  = high watermark, or the LSO for a group that reads read_committed
@@ -13,6 +13,7 @@
 import type { GroupDescription } from 'kafkajs';
 import type { GroupMember, GroupSnapshot, PartitionLag } from './types.js';
 import { decodeAssignment } from './assignment.js';
+import { isStreamsGroup, streamsMemberInfo } from './streams-member.js';
 import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
 import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
@@ -50,12 +51,14 @@ export class GroupWatcher {
     budget: ScanBudget,
     now: number,
   ): Promise<{ snapshot: GroupSnapshot; rebalances: RebalanceEvent[] }> {
+    const streamsGroup = isStreamsGroup(group.protocolType, group.protocol);
     const members: GroupMember[] = group.members.map((m) => ({
       memberId: m.memberId,
       clientId: m.clientId,
       clientHost: m.clientHost,
       assignment: decodeAssignment(group.protocolType, m.memberAssignment),
       instanceId: this.opts.memberInstance(m.clientId),
+      streams: streamsGroup ? streamsMemberInfo(m.memberMetadata, m.memberAssignment) : null,
     }));
     const rebalances = this.tracker.observe(group.groupId, { state: group.state, members }, now);
     const owners = new Map<string, string>();

@@ -69,6 +69,7 @@ describe('consumer groups', () => {
         clientHost: expect.stringContaining('127.0.0.1'),
         assignment: [{ topic: TOPIC, partitions: [0, 1, 2, 3] }],
         instanceId: 'instance-a',
+        streams: null, // a plain consumer group: no Kafka Streams tasks
       },
     ]);
     // Nothing committed yet: assigned partitions show with no lag, owned by the member.

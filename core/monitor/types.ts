@@ -14,6 +14,45 @@ export const TopicPartitionList = z.array(z.object({ topic: z.string(), partitio
 export const LagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'REWIND', 'ERR']);
 export type LagStatus = z.infer<typeof LagStatus>;
 
+/** Per host (`application.server`, "host:port"): the partitions its instance's tasks read. */
+export const StreamsHostPartitions = z.object({ host: z.string(), partitions: TopicPartitionList });
+
+/**
+ * A Kafka Streams member as its group protocol ("stream") tells it: the SubscriptionInfo in its
+ * join metadata and the AssignmentInfo in its assignment (streams-member.ts). Tasks are
+ * `<subtopology>_<partition>`.
+ */
+export const StreamsMemberInfo = z.object({
+  subscriptionVersion: z.number().int(),
+  /** The newest user-data version the member knows (-1 in versions 1 and 2). */
+  latestSupportedVersion: z.number().int(),
+  /** The Kafka Streams instance (process): all its stream threads share it. */
+  processId: z.string(),
+  /** `application.server`, for interactive queries; null when not set. */
+  userEndPoint: z.string().nullable(),
+  /** Per task the member holds state for when it joined: the sum of its changelog offsets,
+   * -2 for a task it was running as active (Kafka's LATEST_OFFSET), -3 when unknown. */
+  taskOffsetSums: z.array(z.object({ task: z.string(), offsetSum: z.number() })),
+  /** Non-zero when the member asks the group to shut the application down (v9+). */
+  subscriptionErrorCode: z.number().int(),
+  /** Null when the member has no AssignmentInfo (no assignment yet, or undecodable); the
+   * fields after it are then empty. */
+  assignmentVersion: z.number().int().nullable(),
+  activeTasks: z.array(z.string()),
+  /** Standby tasks, warm-ups included (the wire does not tell them apart). */
+  standbyTasks: z.array(z.string()),
+  /** Each assigned partition with its active task. */
+  partitionTasks: z.array(z.object({ topic: z.string(), partition: z.number().int(), task: z.string() })),
+  /** AssignorError code of the assignment: 0 none. */
+  errorCode: z.number().int().nullable(),
+  /** When the member is to rejoin for a probing rebalance (ms since epoch); null for never. */
+  nextRebalanceAt: z.number().nullable(),
+  /** The group's whole host map, as every member receives it (empty without `application.server`). */
+  partitionsByHost: z.array(StreamsHostPartitions),
+  standbyPartitionsByHost: z.array(StreamsHostPartitions),
+});
+export type StreamsMemberInfo = z.infer<typeof StreamsMemberInfo>;
+
 export const GroupMember = z.object({
   memberId: z.string(),
   clientId: z.string(),
@@ -22,6 +61,9 @@ export const GroupMember = z.object({
   assignment: TopicPartitionList,
   /** The hosted instance this member belongs to, when the session can tell. */
   instanceId: z.string().nullable(),
+  /** Its Kafka Streams tasks, for members of groups with protocol "stream"; null otherwise or
+   * when the user data does not decode. */
+  streams: StreamsMemberInfo.nullable().optional(),
 });
 export type GroupMember = z.infer<typeof GroupMember>;
 

@@ -132,11 +132,28 @@ export const COMMANDS = {
     }),
     result: z.object({ ids: z.array(z.string()) }),
   },
-  'instances.stop': { args: instanceRef, result: z.object({ state: InstanceState }) },
+  /**
+   * leaveGroup false (the default, as Kafka Streams' CloseOptions on the classic protocol): the
+   * instance remains in the group, its tasks wait for the session timeout or its static identity's
+   * return; true: it leaves and the group rebalances at once.
+   */
+  'instances.stop': { args: instanceRef.extend({ leaveGroup: z.boolean().default(false) }), result: z.object({ state: InstanceState }) },
   'instances.kill': { args: instanceRef, result: none },
   'instances.freeze': { args: instanceRef.extend({ seconds: z.number().positive().max(600) }), result: none },
   'instances.slow': { args: instanceRef.extend({ msPerRecord: z.number().min(0).max(10_000) }), result: none },
   'instances.restart': { args: instanceRef, result: none },
+
+  /**
+   * Removes a member from a consumer group on its behalf (a dead or frozen one, before its session
+   * times out): a static member by its group.instance.id, as Admin.removeMembersFromConsumerGroup;
+   * a dynamic one by its member id. The group rebalances at once.
+   */
+  'groups.removeMember': {
+    args: z
+      .object({ groupId: z.string().min(1), memberId: z.string(), groupInstanceId: z.string().min(1).nullable() })
+      .refine((a) => a.memberId !== '' || a.groupInstanceId !== null, { message: 'a dynamic member needs its member id', path: ['memberId'] }),
+    result: z.object({ groupId: z.string(), memberId: z.string(), groupInstanceId: z.string().nullable() }),
+  },
 
   'load.start': {
     args: z.object({ app: AppName, ratePerSecond: z.number().min(0).max(100_000), keys: z.number().int().min(1).max(100_000).default(100) }),

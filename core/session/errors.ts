@@ -2,6 +2,7 @@
 // stack trace. kafkajs wraps errors (retriers add `originalError`, Error `cause`), so the
 // description walks the chain to the socket- or protocol-level cause.
 import type { CommandError } from './api.js';
+import { errorName } from '../protocol/errors.js';
 
 export type CommandErrorCode =
   | 'unknown_command'
@@ -109,6 +110,30 @@ export function describeKafkaFailure(err: unknown, what: string, bootstrap: stri
   const reason = connectionReason(err);
   if (reason !== null) return new CommandFailure(`cannot reach ${bootstrap}: ${reason}`, 'unreachable');
   return new CommandFailure(`${what} failed: ${plainMessage(err)}`, 'internal');
+}
+
+/**
+ * Why the group coordinator refused to remove a member on its behalf (LeaveGroup), in words.
+ * Kafka answers UNKNOWN_MEMBER_ID both for a member it does not hold and for a group that does
+ * not exist (GroupMetadataManager.classicGroupLeave), so the caller says which it found.
+ */
+export function memberRemovalFailure(errorCode: number, member: string, groupId: string, groupExists: boolean): CommandFailure {
+  switch (errorName(errorCode)) {
+    case 'UNKNOWN_MEMBER_ID':
+      return groupExists
+        ? new CommandFailure(`${member} is not a member of group ${groupId} (any more): it has left, timed out or been removed already`, 'not_found')
+        : new CommandFailure(`group ${groupId} not found on the cluster`, 'not_found');
+    case 'GROUP_ID_NOT_FOUND':
+      return new CommandFailure(`group ${groupId} not found on the cluster`, 'not_found');
+    case 'FENCED_INSTANCE_ID':
+      return new CommandFailure(`${member}: its group.instance.id is held by another member id now (the instance rejoined); look again and retry`, 'conflict');
+    case 'GROUP_AUTHORIZATION_FAILED':
+      return new CommandFailure(`not authorized to remove members of group ${groupId} (GROUP_AUTHORIZATION_FAILED)`, 'auth_failed');
+    case 'UNSUPPORTED_VERSION':
+      return new CommandFailure(`the cluster cannot remove ${member}: removing a static member needs LeaveGroup v3 (Kafka 2.4 or later)`, 'unsupported');
+    default:
+      return new CommandFailure(`removing ${member} from group ${groupId} failed: ${errorName(errorCode)}`, 'internal');
+  }
 }
 
 /** Rejects with a CommandFailure (code timeout) when `promise` takes longer than `ms`. */

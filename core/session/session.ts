@@ -21,6 +21,7 @@ import { ClusterConnection } from './services/connection.js';
 import type { ProbeResult } from './services/connection.js';
 import { EmbeddedCluster } from './services/embedded-cluster.js';
 import type { Publisher } from './services/events.js';
+import { GroupMembers } from './services/group-members.js';
 import { HostedInstances } from './services/hosted-instances.js';
 import { Load } from './services/load.js';
 import { Monitoring } from './services/monitoring.js';
@@ -73,6 +74,7 @@ export class Session implements StreamwatchApi {
   readonly #embedded: EmbeddedCluster;
   readonly #monitoring: Monitoring;
   readonly #instances: HostedInstances;
+  readonly #groupMembers: GroupMembers;
   readonly #verification: Verification;
   readonly #load: Load;
   readonly #reset: AppReset;
@@ -91,8 +93,10 @@ export class Session implements StreamwatchApi {
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
     this.#connection = new ClusterConnection(this.#events, connectTimeoutMs);
+    this.#groupMembers = new GroupMembers({ connection: this.#connection, requestTimeoutMs: connectTimeoutMs * 2 });
     this.#instances = new HostedInstances(this.#events, {
       connection: this.#connection,
+      removeMember: (m) => this.#groupMembers.remove(m),
       resourceIntervalMs: options.resourceIntervalMs ?? 1000,
       onGeneration: (groupId, generation) => this.#monitoring.noteGeneration(groupId, generation),
     });
@@ -261,7 +265,7 @@ export class Session implements StreamwatchApi {
 
       'instances.list': async () => ({ instances: this.#instances.list() }),
       'instances.start': (args) => this.#instances.start(args),
-      'instances.stop': async ({ id }) => ({ state: await this.#instances.stop(id) }),
+      'instances.stop': async ({ id, leaveGroup }) => ({ state: await this.#instances.stop(id, { leaveGroup }) }),
       'instances.kill': async ({ id }) => {
         await this.#instances.kill(id);
         return {};
@@ -278,6 +282,8 @@ export class Session implements StreamwatchApi {
         await this.#instances.restart(id);
         return {};
       },
+
+      'groups.removeMember': (member) => this.#groupMembers.remove(member),
 
       'load.start': async (args) => {
         await this.#load.start(args);

@@ -4,7 +4,7 @@
 // leader turns those into lags against the changelogs' end offsets, lets the high-availability
 // task assignor place active, standby and warm-up tasks per client (process), spreads each
 // client's tasks over its members, and answers with Kafka Streams' AssignmentInfo: active tasks
-// in the order of the assigned partitions, standby tasks, and when to come back for a probing
+// in the order of the assigned partitions (sorted), standby tasks, and when to come back for a probing
 // rebalance. Under the cooperative protocol a task whose partitions another member still owns
 // is held back this round: its owner revokes it, and the follow-up rebalance hands it over.
 import { randomUUID } from 'node:crypto';
@@ -14,12 +14,12 @@ import { partitionKey } from '../../client/assigned-partitions.js';
 import type { AssignmentMetadata, AssignorMember, GroupAssignor, MemberAssignment } from '../../client/group/assignor.js';
 import type { ConsumerAssignment } from '../../protocol/consumer-protocol.js';
 import type { Topology } from '../topology/topology.js';
-import { decodeAssignmentInfo, encodeAssignmentInfo } from './assignment/assignment-info.js';
+import { activeTaskList, decodeAssignmentInfo, encodeAssignmentInfo } from './assignment/assignment-info.js';
 import { assignClientTasksToThreads } from './assignment/assign-tasks-to-threads.js';
 import { assignTasks } from './assignment/high-availability-assignor.js';
 import { decodeSubscriptionInfo, encodeSubscriptionInfo, LATEST_OFFSET } from './assignment/subscription-info.js';
 import type { StreamsConfig } from './config.js';
-import { changelogPartitions, sortTasks, sourcePartitions, taskId, type TaskId, type TopicPartition } from './tasks.js';
+import { changelogPartitions, sortTasks, sourcePartitions, taskId, type TaskId } from './tasks.js';
 
 /** What this member was given, decoded from AssignmentInfo. */
 export interface StreamsAssignment {
@@ -105,14 +105,8 @@ export class StreamsPartitionAssignor implements GroupAssignor {
           heldBack = active.filter(ownedElsewhere);
           active = active.filter((id) => !ownedElsewhere(id));
         }
-        const partitions: TopicPartition[] = [];
-        const activeTasks: TaskId[] = [];
-        for (const id of active) {
-          for (const tp of sourcePartitions(topology, id)) {
-            partitions.push(tp);
-            activeTasks.push(id); // AssignmentInfo: one entry per assigned partition, in order
-          }
-        }
+        // AssignmentInfo: one task per assigned partition, in sorted partition order.
+        const { partitions, activeTasks } = activeTaskList(active.map((id) => ({ task: id, partitions: sourcePartitions(topology, id) })));
         // On the wire warm-ups are standby tasks; only this leader knows which are which.
         // A held-back stateful task stays a standby here until the follow-up round, so the warm
         // copy it is moving to is not dropped in between.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAssignmentInfo, encodeAssignmentInfo, type AssignmentInfo } from './assignment-info.js';
+import { activeTaskList, decodeAssignmentInfo, encodeAssignmentInfo, partitionTasks, type AssignmentInfo } from './assignment-info.js';
 import { TaskAssignmentError } from './task-assignment-error.js';
 import { cat, i32, i64, utf } from './test-bytes.js';
 
@@ -105,5 +105,42 @@ describe('AssignmentInfo', () => {
     // host-a's second partition (topic index 1), then the standby map's count, then host-b
     bad.writeInt32BE(7, V11.indexOf(utf('host-b')) - 12);
     expect(() => decodeAssignmentInfo(bad)).toThrow(/topic index 7 is not in its dictionary/);
+  });
+});
+
+describe('active tasks and their partitions', () => {
+  // Task 0_0 reads clicks-0 and views-0, task 0_1 clicks-1 and views-1; sub-topology 1 reads
+  // 'app-repartition' (sorted before both). Kafka sorts the pairs by partition, not by task.
+  const tasks = [
+    { task: '0_0', partitions: [{ topic: 'clicks', partition: 0 }, { topic: 'views', partition: 0 }] },
+    { task: '0_1', partitions: [{ topic: 'clicks', partition: 1 }, { topic: 'views', partition: 1 }] },
+    { task: '1_1', partitions: [{ topic: 'app-repartition', partition: 1 }] },
+  ];
+
+  it('lists one task per partition in sorted partition order, as the leader writes them', () => {
+    const { partitions, activeTasks } = activeTaskList(tasks);
+    expect(partitions.map((tp) => `${tp.topic}-${tp.partition}`)).toEqual(['app-repartition-1', 'clicks-0', 'clicks-1', 'views-0', 'views-1']);
+    expect(activeTasks).toEqual(['1_1', '0_0', '0_1', '0_0', '0_1']);
+  });
+
+  it('pairs a member\'s partitions, in any order, with the tasks by position once sorted', () => {
+    const { activeTasks } = activeTaskList(tasks);
+    const received = [
+      { topic: 'views', partition: 1 }, { topic: 'clicks', partition: 0 }, { topic: 'app-repartition', partition: 1 },
+      { topic: 'views', partition: 0 }, { topic: 'clicks', partition: 1 },
+    ];
+    expect(partitionTasks(received, activeTasks)).toEqual([
+      { topic: 'app-repartition', partition: 1, task: '1_1' },
+      { topic: 'clicks', partition: 0, task: '0_0' },
+      { topic: 'clicks', partition: 1, task: '0_1' },
+      { topic: 'views', partition: 0, task: '0_0' },
+      { topic: 'views', partition: 1, task: '0_1' },
+    ]);
+    expect(partitionTasks(received.slice(1), activeTasks)).toBeNull();
+  });
+
+  it('orders topics by UTF-16 code units as Java does, not by locale', () => {
+    const { partitions } = activeTaskList([{ task: '0_0', partitions: [{ topic: 'b', partition: 0 }, { topic: 'B', partition: 0 }, { topic: 'a', partition: 0 }] }]);
+    expect(partitions.map((tp) => tp.topic)).toEqual(['B', 'a', 'b']);
   });
 });

@@ -5,13 +5,49 @@
 // named-topology name (int32 char count + UTF-16 chars; always empty here, dropped when read).
 //
 // activeTasks lists one task per assigned partition, in the order of the consumer-protocol
-// assignment's partitions (that is how a member maps partitions to tasks). Standby tasks carry
+// assignment's partitions sorted by topic, then partition (that is how a member maps partitions
+// to tasks: activeTaskList / partitionTasks below). Standby tasks carry
 // their partitions. partitionsByHost maps each instance's `application.server` to the partitions
 // its actives (and, v6+, separately its standbys) own, for interactive queries.
 import { ProtocolError, Reader, Writer } from '../../../protocol/primitives.js';
 import { parseTaskId, taskId, type TaskId, type TopicPartition } from '../tasks.js';
 import { LATEST_SUPPORTED_VERSION, MIN_NAMED_TOPOLOGY_VERSION, UNKNOWN_VERSION } from './protocol-versions.js';
 import { TaskAssignmentError } from './task-assignment-error.js';
+
+/** A topic-partition and the active task it belongs to. */
+export interface PartitionTask extends TopicPartition {
+  task: TaskId;
+}
+
+/** Kafka Streams' PARTITION_COMPARATOR: topic (Java's String.compareTo: UTF-16 code units, as JS `<`), then partition. */
+export function comparePartitions(a: TopicPartition, b: TopicPartition): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return a.partition - b.partition;
+}
+
+/**
+ * The leader's side (StreamsPartitionAssignor.populateActiveTaskAndPartitionsLists): one entry per
+ * partition of each active task, sorted by partition, so that `activeTasks[i]` is the task of the
+ * i-th partition of the member's assignment in sorted order.
+ */
+export function activeTaskList(tasks: Iterable<{ task: TaskId; partitions: readonly TopicPartition[] }>): {
+  partitions: TopicPartition[];
+  activeTasks: TaskId[];
+} {
+  const pairs = [...tasks].flatMap(({ task, partitions }) => partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, task })));
+  pairs.sort(comparePartitions);
+  return { partitions: pairs.map(({ topic, partition }) => ({ topic, partition })), activeTasks: pairs.map((p) => p.task) };
+}
+
+/**
+ * The member's side (StreamsPartitionAssignor.getActiveTasks): the assigned partitions, sorted,
+ * paired with `activeTasks` by position. Null when the two lists are not the same length, so that
+ * no partition is paired with a guess.
+ */
+export function partitionTasks(partitions: readonly TopicPartition[], activeTasks: readonly TaskId[]): PartitionTask[] | null {
+  if (partitions.length !== activeTasks.length) return null;
+  return [...partitions].sort(comparePartitions).map((tp, i) => ({ topic: tp.topic, partition: tp.partition, task: activeTasks[i]! }));
+}
 
 export interface HostPartitions {
   host: string;
