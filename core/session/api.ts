@@ -72,6 +72,20 @@ export type InstanceInfo = z.infer<typeof InstanceInfo>;
 
 export const EmbeddedState = z.enum(['stopped', 'starting', 'running', 'stopping', 'error']);
 
+/** Where an interactive query's answer came from: which copy of which task, and whether it may trail the changelog. */
+export const StoreReadSource = z.object({
+  task: z.string(),
+  partition: z.number().int().nonnegative(),
+  instanceId: z.string(),
+  role: z.enum(['active', 'standby']),
+  /** Not a running active copy: a standby (or a restoring active) may be behind. */
+  stale: z.boolean(),
+  /** Changelog records the copy is behind (0 for a running active); null while unknown. */
+  changelogLag: z.number().int().nonnegative().nullable(),
+  store: z.string(),
+});
+export type StoreReadSource = z.infer<typeof StoreReadSource>;
+
 // ---------------------------------------------------------------- commands
 
 const none = z.object({}).strict();
@@ -108,6 +122,28 @@ export const COMMANDS = {
     result: z.object({ apps: z.array(z.object({ name: AppName, description: z.string(), input: z.string(), output: z.string() })) }),
   },
   'apps.describe': { args: z.object({ app: AppName, applicationId: z.string().optional() }), result: TopologyDescription },
+  /**
+   * Interactive query: the key's task (the key serialized with the store's key serde, placed with
+   * Kafka's murmur2 partitioner), read from the instance holding it as active — or, when that
+   * cannot answer, from a standby, marked stale with its changelog lag.
+   */
+  'apps.queryKey': {
+    args: z.object({ applicationId: z.string().min(1), store: z.string().min(1), key: z.string() }),
+    result: z.object({ found: z.boolean(), value: z.unknown(), key: z.string(), ...StoreReadSource.shape }),
+  },
+  /** A task's store, keys from..to (inclusive, in byte order) up to limit, and its entry count; instanceId picks the copy. */
+  'apps.browseStore': {
+    args: z.object({
+      applicationId: z.string().min(1),
+      instanceId: z.string().min(1).optional(),
+      task: z.string().regex(/^\d+_\d+$/, 'expected a task id <subtopology>_<partition>'),
+      store: z.string().min(1),
+      from: z.string().optional(),
+      to: z.string().optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
+    result: z.object({ entries: z.array(z.object({ key: z.unknown(), value: z.unknown() })), count: z.number().int().nonnegative(), ...StoreReadSource.shape }),
+  },
   /** Stop its instances, delete its committed offsets and internal topics (fresh start). */
   'apps.reset': { args: z.object({ applicationId: z.string().min(1) }), result: none },
 

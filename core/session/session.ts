@@ -25,6 +25,7 @@ import { GroupMembers } from './services/group-members.js';
 import { HostedInstances } from './services/hosted-instances.js';
 import { Load } from './services/load.js';
 import { Monitoring } from './services/monitoring.js';
+import { Queries } from './services/queries.js';
 import { VERIFIER_GROUP_PREFIX, Verification } from './services/verification.js';
 
 export { builtInTopology } from './services/apps.js';
@@ -78,6 +79,7 @@ export class Session implements StreamwatchApi {
   readonly #verification: Verification;
   readonly #load: Load;
   readonly #reset: AppReset;
+  readonly #queries: Queries;
   /** Connect, disconnect and the embedded cluster's life run one at a time. */
   #lifecycle: Promise<unknown> = Promise.resolve();
   #closed: Promise<void> | null = null;
@@ -121,6 +123,7 @@ export class Session implements StreamwatchApi {
     this.#verification = new Verification(this.#events, { connectTimeoutMs, intervalMs: options.verifierIntervalMs ?? 500 });
     this.#load = new Load(this.#events, { connection: this.#connection, verification: this.#verification, connectTimeoutMs });
     this.#reset = new AppReset(this.#events, { connection: this.#connection, instances: this.#instances, waitMs: options.resetWaitMs ?? 45_000 });
+    this.#queries = new Queries({ connection: this.#connection, instances: this.#instances });
     this.#handlers = this.#makeHandlers();
   }
 
@@ -258,6 +261,8 @@ export class Session implements StreamwatchApi {
 
       'apps.list': async () => listApps(),
       'apps.describe': async ({ app, applicationId }) => describeTopology(builtInTopology(app, applicationId ?? app)),
+      'apps.queryKey': (args) => this.#queries.queryKey(args),
+      'apps.browseStore': (args) => this.#queries.browseStore(args),
       'apps.reset': async ({ applicationId }) => {
         await this.#reset.reset(applicationId);
         return {};

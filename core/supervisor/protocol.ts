@@ -11,7 +11,48 @@ export const StopMsg = z.object({ type: z.literal('stop'), reason: z.string(), l
 export const SlowMsg = z.object({ type: z.literal('slow'), msPerRecord: z.number().finite().nonnegative() });
 export const FreezeMsg = z.object({ type: z.literal('freeze'), seconds: z.number().finite().positive() });
 
-export const ParentToWorker = z.discriminatedUnion('type', [StartMsg, StopMsg, SlowMsg, FreezeMsg]);
+
+// ---- interactive queries (request → one reply with the same requestId) ----
+/** Bytes cross the boundary as Uint8Array (a Buffer arrives as one after structured cloning). */
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (Uint8Array)');
+const QueryTarget = {
+  store: z.string().min(1),
+  /** The task's partition; with the store it names the task. */
+  partition: z.number().int().nonnegative(),
+  /** Kafka Streams' enableStaleStores(): standbys and restoring tasks may answer too. */
+  staleStores: z.boolean(),
+};
+/** A read of one task's store, as KafkaStreams.store(StoreQueryParameters) then get / range. */
+export const StoreQuery = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('get'), ...QueryTarget, key: Bytes }),
+  z.object({ kind: z.literal('range'), ...QueryTarget, from: Bytes.nullable(), to: Bytes.nullable(), limit: z.number().int().positive().max(10_000) }),
+]);
+export type StoreQuery = z.infer<typeof StoreQuery>;
+
+/** Which copy answered, and how far behind its changelog it is (null: not known yet). */
+const Answered = {
+  taskId: z.string(),
+  role: z.enum(['active', 'standby', 'warmup']),
+  phase: z.string(),
+  changelogLag: z.number().int().nonnegative().nullable(),
+};
+export const StoreQueryAnswer = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('get'), ...Answered, value: Bytes.nullable() }),
+  z.object({ kind: z.literal('range'), ...Answered, entries: z.array(z.object({ key: Bytes, value: Bytes })), count: z.number().int().nonnegative() }),
+]);
+export type StoreQueryAnswer = z.infer<typeof StoreQueryAnswer>;
+
+/**
+ * Why an instance could not answer: the app serves no queries, or (the runtime's reasons) the
+ * store is unknown, the instance has not started / has stopped / is rebalancing (active-only
+ * reads), or it holds no copy of the task.
+ */
+export const QUERY_FAILURES = ['no-queries', 'unknown-store', 'not-started', 'stopped', 'rebalancing', 'not-hosted', 'failed'] as const;
+export type QueryFailure = (typeof QUERY_FAILURES)[number];
+
+export const QueryMsg = z.object({ type: z.literal('query'), requestId: z.number().int().nonnegative(), query: StoreQuery });
+
+export const ParentToWorker = z.discriminatedUnion('type', [StartMsg, StopMsg, SlowMsg, FreezeMsg, QueryMsg]);
 export type ParentToWorker = z.infer<typeof ParentToWorker>;
 
 // ---- worker → parent ----
@@ -33,7 +74,10 @@ export const MetricsMsg = z.object({
   externalMemory: z.number(),
 });
 
-export const WorkerToParent = z.discriminatedUnion('type', [ReadyMsg, TelemetryMsg, StoppedMsg, ErrorMsg, MetricsMsg]);
+export const QueryResultMsg = z.object({ type: z.literal('query.result'), requestId: z.number().int().nonnegative(), answer: StoreQueryAnswer });
+export const QueryFailedMsg = z.object({ type: z.literal('query.failed'), requestId: z.number().int().nonnegative(), reason: z.enum(QUERY_FAILURES), message: z.string() });
+
+export const WorkerToParent = z.discriminatedUnion('type', [ReadyMsg, TelemetryMsg, StoppedMsg, ErrorMsg, MetricsMsg, QueryResultMsg, QueryFailedMsg]);
 export type WorkerToParent = z.infer<typeof WorkerToParent>;
 
 export function describeIssues(err: z.ZodError): string {

@@ -4,10 +4,12 @@
 // commit or abort open transactions, then leave the group.
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
-import { KafkaStreams, PROCESSING_GUARANTEES } from '../streams/index.js';
+import { InvalidStateStoreError, KafkaStreams, PROCESSING_GUARANTEES, takeRange } from '../streams/index.js';
+import type { QueriedStore } from '../streams/index.js';
 import { CRASH_POINTS } from '../streams/runtime/crash-points.js';
 import type { Topology } from '../streams/index.js';
-import type { InstanceContext } from './app.js';
+import type { InstanceContext, QueryReply } from './app.js';
+import type { StoreQuery } from './protocol.js';
 
 export const StreamsInstanceConfig = z.object({
   applicationId: z.string().min(1),
@@ -60,12 +62,30 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
     recordDelayMs: () => ctx.delayPerRecord(),
   });
   streams.onEvent((e) => ctx.emit(e));
+  ctx.serveQueries((query) => answerQuery(streams, query));
   const stopRequested = new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await streams.start();
   const failure = await Promise.race([stopRequested.then(() => null), streams.failed()]);
+  ctx.serveQueries(null);
   await streams.close(ctx.stopOptions());
   if (failure !== null) throw failure;
+}
+
+/** One interactive query: the store Kafka Streams' store(StoreQueryParameters) would pick, read at once. */
+export function answerQuery(streams: KafkaStreams, query: StoreQuery): QueryReply {
+  let queried: QueriedStore;
+  try {
+    queried = streams.store({ storeName: query.store, partition: query.partition, staleStores: query.staleStores });
+  } catch (err) {
+    if (err instanceof InvalidStateStoreError) return { reason: err.reason, message: err.message };
+    throw err;
+  }
+  const answered = { taskId: queried.taskId, role: queried.role, phase: queried.phase, changelogLag: queried.changelogLag };
+  if (query.kind === 'get') return { answer: { kind: 'get', ...answered, value: queried.store.get(Buffer.from(query.key)) } };
+  const bound = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b));
+  const entries = takeRange(queried.store, bound(query.from), bound(query.to), query.limit).map(([key, value]) => ({ key, value }));
+  return { answer: { kind: 'range', ...answered, entries, count: queried.store.approximateNumEntries() } };
 }

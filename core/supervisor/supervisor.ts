@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { entryModuleUrl } from '../entry-modules.js';
-import { WorkerToParent, describeIssues, type ParentToWorker } from './protocol.js';
+import { StoreQuery, WorkerToParent, describeIssues, type ParentToWorker, type QueryFailure, type StoreQueryAnswer } from './protocol.js';
 
 export type InstanceState = 'starting' | 'running' | 'frozen' | 'stopping' | 'stopped' | 'killed' | 'crashed';
 
@@ -61,6 +61,30 @@ export interface SupervisorOptions {
 
 export const DEFAULT_WORKER_HEAP_LIMIT_MB = 512;
 
+/** How long a query waits for the instance's answer by default. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
+
+/**
+ * A query the instance could not answer: the app's own reason (QueryFailure), or the
+ * supervisor's — the instance is frozen, not running, did not answer in time, or exited first.
+ */
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+  constructor(
+    readonly instanceId: string,
+    readonly reason: QueryFailure | 'frozen' | 'not-running' | 'timeout' | 'exited',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface PendingQuery {
+  resolve(answer: StoreQueryAnswer): void;
+  reject(err: QueryError): void;
+  timer: NodeJS.Timeout;
+}
+
 const WORKER = entryModuleUrl('worker');
 
 interface Instance {
@@ -75,6 +99,8 @@ interface Instance {
   heapUsed: number | null;
   heapTotal: number | null;
   freezeTimer: NodeJS.Timeout | null;
+  /** Queries sent to the current worker, by request id. */
+  queries: Map<number, PendingQuery>;
 }
 
 const ACTIVE: ReadonlySet<InstanceState> = new Set(['starting', 'running', 'frozen', 'stopping']);
@@ -83,6 +109,7 @@ export class Supervisor {
   private readonly instances = new Map<string, Instance>();
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   private seq = 0;
+  private querySeq = 0;
   private readonly resourceTimer: NodeJS.Timeout | null;
   private readonly workerHeapLimitMb: number;
   private stateRoot: string | null;
@@ -117,6 +144,7 @@ export class Supervisor {
       heapUsed: null,
       heapTotal: null,
       freezeTimer: null,
+      queries: new Map(),
     };
     this.instances.set(id, inst);
     this.spawn(inst, null, 'start');
@@ -195,6 +223,30 @@ export class Supervisor {
     const inst = this.get(id);
     if (!inst.worker) throw new Error(`instance ${id} is not running`);
     this.send(inst, { type: 'slow', msPerRecord });
+  }
+
+  /**
+   * An interactive query of one of the instance's stores (Kafka Streams' store(StoreQueryParameters)
+   * then get / range), answered by the app in the worker. Refused at once when the instance is
+   * frozen (its event loop is blocked) or not running; rejected when it does not answer within
+   * `timeoutMs` or exits first. Rejects with a QueryError only.
+   */
+  query(id: string, query: StoreQuery, timeoutMs = DEFAULT_QUERY_TIMEOUT_MS): Promise<StoreQueryAnswer> {
+    const inst = this.get(id);
+    const state = inst.info.state;
+    if (state === 'frozen') return Promise.reject(new QueryError(id, 'frozen', `instance ${id} is frozen (its event loop is blocked); it cannot answer until it thaws`));
+    if (!inst.worker || (state !== 'running' && state !== 'starting')) return Promise.reject(new QueryError(id, 'not-running', `instance ${id} is ${state}; only a running instance answers queries`));
+    const parsed = StoreQuery.safeParse(query);
+    if (!parsed.success) return Promise.reject(new QueryError(id, 'failed', `invalid query: ${describeIssues(parsed.error)}`));
+    const requestId = ++this.querySeq;
+    return new Promise<StoreQueryAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        inst.queries.delete(requestId);
+        reject(new QueryError(id, 'timeout', `instance ${id} did not answer the query within ${timeoutMs} ms`));
+      }, timeoutMs);
+      inst.queries.set(requestId, { resolve, reject, timer });
+      this.send(inst, { type: 'query', requestId, query: parsed.data });
+    });
   }
 
   list(): InstanceInfo[] {
@@ -312,11 +364,26 @@ export class Supervisor {
         inst.heapUsed = msg.heapUsed;
         inst.heapTotal = msg.heapTotal;
         return;
+      case 'query.result':
+      case 'query.failed': {
+        const pending = inst.queries.get(msg.requestId);
+        if (pending === undefined) return; // timed out already
+        inst.queries.delete(msg.requestId);
+        clearTimeout(pending.timer);
+        if (msg.type === 'query.result') pending.resolve(msg.answer);
+        else pending.reject(new QueryError(id, msg.reason, `instance ${id}: ${msg.message}`));
+        return;
+      }
     }
   }
 
   private onExit(inst: Instance, code: number): void {
     inst.worker = null;
+    for (const [requestId, pending] of inst.queries) {
+      clearTimeout(pending.timer);
+      pending.reject(new QueryError(inst.info.id, 'exited', `instance ${inst.info.id} exited (code ${code}) before answering query ${requestId}`));
+    }
+    inst.queries.clear();
     inst.exited = null;
     if (inst.freezeTimer) clearTimeout(inst.freezeTimer);
     inst.freezeTimer = null;

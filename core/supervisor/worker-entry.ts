@@ -7,8 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import v8 from 'node:v8';
-import type { InstanceApp, InstanceContext } from './app.js';
-import { ParentToWorker, describeIssues, type WorkerToParent } from './protocol.js';
+import type { InstanceApp, InstanceContext, QueryHandler } from './app.js';
+import { ParentToWorker, describeIssues, type StoreQuery, type WorkerToParent } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run inside a worker thread');
@@ -30,6 +30,7 @@ let leaveGroupOnStop = false;
 const abort = new AbortController();
 let runDone: Promise<void> | undefined;
 const freezeCell = new Int32Array(new SharedArrayBuffer(4));
+let queryHandler: QueryHandler | null = null;
 
 const metricsTimer = setInterval(() => {
   const h = v8.getHeapStatistics();
@@ -63,9 +64,23 @@ async function start(app: string, config: unknown, stateDir: string): Promise<vo
     signal: abort.signal,
     delayPerRecord: () => msPerRecord,
     stopOptions: () => ({ leaveGroup: leaveGroupOnStop }),
+    serveQueries: (handler) => {
+      queryHandler = handler;
+    },
   };
   post({ type: 'ready' });
   await run(ctx);
+}
+
+/** Every query gets exactly one reply with its request id, whatever the handler does. */
+function answer(requestId: number, query: StoreQuery): WorkerToParent {
+  if (queryHandler === null) return { type: 'query.failed', requestId, reason: 'no-queries', message: started ? 'this app serves no interactive queries' : 'the app has not started' };
+  try {
+    const reply = queryHandler(query);
+    return 'answer' in reply ? { type: 'query.result', requestId, answer: reply.answer } : { type: 'query.failed', requestId, reason: reply.reason, message: reply.message };
+  } catch (e) {
+    return { type: 'query.failed', requestId, reason: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 port.on('message', (raw: unknown) => {
@@ -103,6 +118,9 @@ port.on('message', (raw: unknown) => {
       return;
     case 'slow':
       msPerRecord = msg.msPerRecord;
+      return;
+    case 'query':
+      post(answer(msg.requestId, msg.query));
       return;
     case 'freeze':
       // Really block this thread's event loop: no timers, no I/O, no heartbeats.

@@ -7,6 +7,7 @@ import { CommandFailure, errorText, issuesText } from '../errors.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import type { SupervisorEvent } from '../../supervisor/supervisor.js';
 import type { StreamsInstanceConfig } from '../../supervisor/streams-instance.js';
+import type { StoreQuery, StoreQueryAnswer } from '../../supervisor/protocol.js';
 import { builtInApp } from '../../apps/instances/catalog.js';
 import { StreamsEvent } from '../../streams/index.js';
 import { DEFAULT_PARTITIONS } from './connection.js';
@@ -31,6 +32,8 @@ export interface Hosted {
   bootstrap: string;
   input: string;
   output: string;
+  /** Standby and warm-up tasks it holds, from its rebalance, task and metrics telemetry (interactive queries read them). */
+  standby: string[];
 }
 
 /** instances.start's arguments, defaults applied. */
@@ -81,6 +84,21 @@ export class HostedInstances {
   /** The hosted instances of an application id, whatever their state. */
   ofApplication(applicationId: string): Hosted[] {
     return [...this.#instances.values()].filter((h) => h.info.applicationId === applicationId);
+  }
+
+  /** Where a task is now: the running instance holding it as active (if any), and those holding a standby copy. */
+  holdersOf(applicationId: string, taskId: string): { active: string | null; standby: string[] } {
+    const live = this.ofApplication(applicationId).filter((h) => ACTIVE.has(h.info.state));
+    return {
+      active: live.find((h) => h.info.tasks.includes(taskId))?.info.id ?? null,
+      standby: live.filter((h) => h.standby.includes(taskId)).map((h) => h.info.id),
+    };
+  }
+
+  /** An interactive query answered by the instance's app (Supervisor.query; rejects with its QueryError). */
+  query(id: string, query: StoreQuery, timeoutMs?: number): Promise<StoreQueryAnswer> {
+    this.#hosted(id);
+    return this.#supervisor.query(id, query, timeoutMs);
   }
 
   /** An instance's consumer has the instance id as its client id. */
@@ -143,6 +161,7 @@ export class HostedInstances {
         bootstrap: conn.bootstrap,
         input,
         output,
+        standby: [],
       });
       try {
         this.#supervisor.start(app.module, config, { id });
@@ -201,6 +220,7 @@ export class HostedInstances {
     await this.#connection.ensureTopics(conn, [hosted.input, hosted.output], DEFAULT_PARTITIONS);
     hosted.info.streamsState = null;
     hosted.info.tasks = [];
+    hosted.standby = [];
     this.#supervisor.restart(id);
   }
 
@@ -247,6 +267,7 @@ export class HostedInstances {
         }
         if (TERMINAL.has(e.to)) {
           info.tasks = [];
+          hosted.standby = [];
           if (info.streamsState !== 'NOT_RUNNING' && info.streamsState !== 'ERROR') info.streamsState = null;
         }
         this.#publishInstance(hosted, e.from, e.reason);
@@ -287,10 +308,16 @@ export class HostedInstances {
         return;
       case 'rebalance': {
         if (event.generation !== null) this.#onGeneration(info.applicationId, event.generation);
+        hosted.standby = [...(event.standby ?? []), ...(event.warmup ?? [])];
         this.#setTasks(hosted, [...event.kept, ...event.assigned], `rebalance${event.generation !== null ? ` (generation ${event.generation})` : ''}`);
         return;
       }
+      case 'metrics':
+        hosted.standby = event.tasks.filter((t) => t.role === 'standby' || t.role === 'warmup').map((t) => t.taskId);
+        return;
       case 'task':
+        // A standby given the task as active becomes it; a closed standby is gone.
+        if ((event.role ?? 'active') === 'active' ? event.phase === 'created' : event.phase === 'closed') hosted.standby = hosted.standby.filter((t) => t !== event.taskId);
         if (event.phase === 'created' && !info.tasks.includes(event.taskId)) this.#setTasks(hosted, [...info.tasks, event.taskId], `task ${event.taskId} created`);
         else if ((event.phase === 'closed' || event.phase === 'migrated') && info.tasks.includes(event.taskId)) {
           this.#setTasks(hosted, info.tasks.filter((t) => t !== event.taskId), `task ${event.taskId} ${event.phase}`);

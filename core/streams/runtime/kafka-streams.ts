@@ -8,6 +8,7 @@ import { resolveConfig } from './config.js';
 import type { StreamsConfig, StreamsConfigInput } from './config.js';
 import { errorMessage } from './kafka-errors.js';
 import { StreamThread, type CloseOptions } from './stream-thread.js';
+import { findStore, type LocalTask, type QueriedStore, type StoreQueryParameters } from './store-query.js';
 import type { StreamsEvent, StreamsEventInput, StreamsState } from './telemetry.js';
 
 /** Which state changes are legal, as in Kafka Streams' KafkaStreams.State. */
@@ -103,9 +104,24 @@ export class KafkaStreams {
     return this.#closed;
   }
 
-  /** A store of a task this instance holds (task id as `<subtopology>_<partition>`), read-only use. */
-  store(name: string, taskId: string): KeyValueStore | undefined {
-    return this.#thread.tasks().find((t) => t.id === taskId)?.store(name);
+  /**
+   * A store of a task this instance holds (task id as `<subtopology>_<partition>`), read-only use;
+   * or, given StoreQueryParameters, the store an interactive query reads, as Kafka Streams'
+   * store(StoreQueryParameters) picks it (throws InvalidStateStoreError when none may answer).
+   */
+  store(name: string, taskId: string): KeyValueStore | undefined;
+  store(params: StoreQueryParameters): QueriedStore;
+  store(nameOrParams: string | StoreQueryParameters, taskId?: string): KeyValueStore | QueriedStore | undefined {
+    if (typeof nameOrParams !== 'string') return findStore(this.topology, this.#state, this.#localTasks(), nameOrParams);
+    return this.#thread.tasks().find((t) => t.id === taskId)?.store(nameOrParams);
+  }
+
+  #localTasks(): LocalTask[] {
+    const lag = (id: string) => () => this.#thread.changelogLag(id);
+    return [
+      ...this.#thread.tasks().map((t) => ({ taskId: t.id, role: 'active' as const, phase: t.phase, store: (n: string) => t.store(n), changelogLag: lag(t.id) })),
+      ...this.#thread.standbyTasks().map((s) => ({ taskId: s.id, role: s.role, phase: 'running' as const, store: (n: string) => s.state.store(n), changelogLag: lag(s.id) })),
+    ];
   }
 
   /** Every task this instance holds now: active ones with their phase, then standbys and warm-ups. */

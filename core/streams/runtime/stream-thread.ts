@@ -167,6 +167,18 @@ export class StreamThread {
     return this.#taskManager.standbyTasks();
   }
 
+  /**
+   * Changelog records a task's stores are behind (for interactive queries): 0 for a running active
+   * task, what is left to restore for a restoring one, a standby's lag; null while unknown.
+   */
+  changelogLag(id: TaskId): number | null {
+    const active = this.#taskManager.tasks().find((t) => t.id === id);
+    if (active === undefined) return this.#changelogReader.standbyLag(id);
+    if (active.phase === 'running') return 0;
+    const restore = this.#changelogReader.restoreOf(id);
+    return restore === null ? null : Math.max(0, restore.toRestore - restore.restored);
+  }
+
   async start(): Promise<void> {
     const admin = this.#kafka.admin();
     this.#admin = admin;
