@@ -9,8 +9,8 @@ export const Telemetry = TelemetryView;
 export type Telemetry = TelemetryView;
 export type TelemetryOf<T extends Telemetry['type']> = Extract<Telemetry, { type: T }>;
 
-/** The types this console describes; others (e.g. 'pause') are shown by name, as a type it does not know yet. */
-const KNOWN = new Set<string>(['state', 'rebalance', 'task', 'txn', 'commit', 'error', 'log', 'metrics']);
+/** The types this console describes; others are shown by name, as a type it does not know yet. */
+const KNOWN = new Set<string>(['state', 'rebalance', 'task', 'pause', 'txn', 'commit', 'error', 'log', 'metrics']);
 
 export type TelemetryParse =
   | { kind: 'ok'; telemetry: Telemetry }

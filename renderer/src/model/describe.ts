@@ -97,6 +97,8 @@ export function describeEvent(e: SessionEvent): string {
           return `${e.id} joined generation ${t.generation ?? '?'}${t.isLeader ? ' as leader' : ''} in ${fmtMs(t.durationMs)}: assigned ${list(t.assigned)}, revoked ${list(t.revoked)}`;
         case 'task':
           return `${e.id} task ${t.taskId} ${t.phase}${t.toRestore ? ` (${t.restored ?? 0}/${t.toRestore} restored)` : ''}${t.reason ? ` — ${t.reason}` : ''}`;
+        case 'pause':
+          return `${e.id} task ${t.taskId} processing again after ${fmtMs(t.pauseMs)} (${t.kind === 'kept' ? 'kept through the rebalance' : 'newly assigned'})`;
         case 'txn':
           return `${e.id} ${t.transactionalId} ${t.phase}${t.producerEpoch !== null ? ` (epoch ${t.producerEpoch})` : ''}${t.records !== undefined ? `, ${t.records} records` : ''}${t.durationMs !== undefined ? ` after ${fmtMs(t.durationMs)}` : ''}${t.error ? `: ${t.error}` : ''}`;
         case 'commit':

@@ -10,6 +10,7 @@ import { benchLatency } from './bench-latency';
 import { useClusterStore } from './cluster';
 import { useConnectionStore } from './connection';
 import { useEventsStore } from './events';
+import { useFailoverStore } from './failover';
 import { FrameBatcher } from './frame-batcher';
 import { useGroupsStore } from './groups';
 import { useInstancesStore } from './instances';
@@ -18,6 +19,7 @@ import { useLedgerStore } from './ledger';
 import { useLoadStore } from './load';
 import { useProgressStore } from './progress';
 import { useRebalancesStore } from './rebalances';
+import { useTasksStore } from './tasks';
 import { useTransactionsStore } from './transactions';
 
 export function startSession(client: Client): void {
@@ -32,6 +34,8 @@ export function startSession(client: Client): void {
     useGroupsStore(),
     useLagStore(),
     useRebalancesStore(),
+    useTasksStore(),
+    useFailoverStore(),
     useTransactionsStore(),
     useLedgerStore(),
     useLoadStore(),
