@@ -2,19 +2,23 @@
 // lag, status, rebalances) and transactions. Never throws out of the poll loop: an unreachable
 // cluster is a `cluster.status` with connected:false and the next try backed off 1 s → 30 s.
 import type { Admin, GroupDescription, Kafka } from 'kafkajs';
-import type { ClusterStatusEvent, GroupSnapshot, MonitorEvent, TransactionSnapshot } from './types.js';
+import type { ClusterStatusEvent, GroupSnapshot, LsoHold, MonitorEvent, TransactionSnapshot } from './types.js';
 import { decodeAssignment } from './assignment.js';
 import { backoffMs, describeFailure } from './failures.js';
 import { GroupWatcher } from './group-watcher.js';
 import { MONITOR_CONNECTION_TIMEOUT_MS, MONITOR_REQUEST_TIMEOUT_MS } from './kafka-client.js';
 import { LogReader } from './log-reader.js';
-import { committedOffsets, endOffsets, type CommittedOffsets, type EndOffsets, type HighWatermarkReader } from './offsets.js';
+import { endOffsets, type CommittedOffsets, type EndOffsets, type LatestOffsetsReader } from './offsets.js';
+import { askCoordinators } from './coordinators.js';
+import { committedOffsets, describeGroups } from './group-requests.js';
+import { TopicLeaders } from './topic-leaders.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 import { KafkaClient } from '../client/client.js';
 import type { SaslSettings } from '../client/sasl.js';
-import { fetchBatches, highWatermarks, supportsTransactionApis, transactionsOf } from './raw-requests.js';
+import { fetchBatches, highWatermarks, lastStableOffsets, supportsTransactionApis, transactionsOf } from './raw-requests.js';
 import { DEFAULT_EVALUATOR_RULES, type EvaluatorRules } from './lag-evaluator.js';
-import { toTransactionSnapshot } from './transactions.js';
+import { TransactionWatcher } from './transaction-watcher.js';
+import { lsoHolds, toTransactionSnapshot, type DescribedTransaction, type PartitionEndsByKey } from './transactions.js';
 
 export interface ClusterMonitorOptions {
   /** Best made with createMonitorKafka: short timeouts, few retries. */
@@ -52,6 +56,7 @@ export class ClusterMonitor {
   /** core/client, for what kafkajs cannot ask (raw ListOffsets and Fetch, transactions). */
   private readonly raw: KafkaClient;
   private readonly groups: GroupWatcher;
+  private readonly leaders: TopicLeaders;
   private readonly snapshots = new Map<string, GroupSnapshot>();
   private admin: { admin: Admin; ready: Promise<Admin> } | null = null;
   private brokers: Array<{ nodeId: number; host: string; port: number }> = [];
@@ -63,12 +68,14 @@ export class ClusterMonitor {
   private queue: Promise<void> = Promise.resolve();
   private lastStatus = '';
   private lastTxn = '';
+  private readonly txnWatcher = new TransactionWatcher();
   private readonly reported = new Map<string, string>();
 
   constructor(private readonly opts: ClusterMonitorOptions) {
     this.intervalMs = checkInterval(opts.intervalMs ?? DEFAULT_INTERVAL_MS);
     this.bootstrap = typeof opts.bootstrap === 'string' ? opts.bootstrap.split(',').map((s) => s.trim()) : opts.bootstrap;
     this.raw = this.newProtocolClient();
+    this.leaders = new TopicLeaders(this.raw);
     const reader = new LogReader((topic, partition, offset, maxBytes) => this.fetchLog(topic, partition, offset, maxBytes));
     this.groups = new GroupWatcher(
       {
@@ -146,7 +153,8 @@ export class ClusterMonitor {
     }
     this.failures = 0;
     this.brokers = cluster.brokers;
-    await this.raw.refreshMetadata();
+    // core/client's metadata is refreshed when it is missing a broker, otherwise as TopicLeaders says.
+    if (cluster.brokers.some((b) => !this.raw.metadata.brokers.has(b.nodeId))) await this.raw.refreshMetadata();
     this.emitStatus({
       type: 'cluster.status',
       connected: true,
@@ -161,29 +169,39 @@ export class ClusterMonitor {
     await this.section('transactions', () => this.pollTransactions());
   }
 
+  /**
+   * Every poll: ListGroups, then per coordinator one DescribeGroups and one OffsetFetch (several
+   * groups per request on v8+) for all its groups, and per leader two ListOffsets for all the
+   * partitions; topic metadata only when it is due (topic-leaders.ts).
+   */
   private async pollGroups(admin: Admin): Promise<void> {
     const filter = this.opts.groupFilter ?? (() => true);
     const { groups: listed } = await admin.listGroups();
     const ids = listed.map((g) => g.groupId).filter((id) => filter(id)).sort();
-    const described: GroupDescription[] = ids.length > 0 ? (await admin.describeGroups(ids)).groups : [];
+    const describeError = (e: unknown) => describeFailure(e, this.bootstrap);
+    const [descriptions, offsets] = await Promise.all([
+      askCoordinators(this.raw, 'DescribeGroups', ids, describeGroups, describeError),
+      askCoordinators(this.raw, 'OffsetFetch', ids, committedOffsets, describeError),
+    ]);
+    const described: GroupDescription[] = [];
     const committed = new Map<string, CommittedOffsets | null>();
-    await Promise.all(
-      described.map(async (g) => {
-        try {
-          committed.set(g.groupId, await committedOffsets(admin, g.groupId));
-          this.clear(`offsets:${g.groupId}`);
-        } catch (e) {
-          committed.set(g.groupId, null);
-          this.report(`offsets:${g.groupId}`, `cannot read the committed offsets of group ${g.groupId}: ${describeFailure(e, this.bootstrap)}`);
-        }
-      }),
-    );
+    for (const id of ids) {
+      const d = descriptions.get(id);
+      if (d?.ok) {
+        described.push(d.value);
+        this.clear(`describe:${id}`);
+      } else this.report(`describe:${id}`, `cannot describe group ${id}: ${d?.error ?? 'no answer'}`);
+      const o = offsets.get(id);
+      committed.set(id, o?.ok ? o.value : null);
+      if (o?.ok) this.clear(`offsets:${id}`);
+      else this.report(`offsets:${id}`, `cannot read the committed offsets of group ${id}: ${o?.error ?? 'no answer'}`);
+    }
     const topics = new Set<string>();
     for (const offsets of committed.values()) for (const key of offsets?.keys() ?? []) topics.add(parsePartitionKey(key).topic);
     for (const g of described) {
       for (const m of g.members) for (const a of decodeAssignment(g.protocolType, m.memberAssignment)) topics.add(a.topic);
     }
-    const ends = await endOffsets(admin, topics, this.readHighWatermarks);
+    const ends = await this.readEnds(topics);
     this.ends = ends;
     if (ends.failures.length > 0) this.report('ends', ends.failures.join('; '));
     else this.clear('ends');
@@ -197,29 +215,33 @@ export class ClusterMonitor {
       for (const r of rebalances) this.emit(r);
       this.emit({ type: 'group.snapshot', group: snapshot });
     }
-    const present = new Set(described.map((g) => g.groupId));
+    // A listed group that could not be described this time keeps its last snapshot and history.
+    const present = new Set(ids);
     for (const id of this.snapshots.keys()) if (!present.has(id)) this.snapshots.delete(id);
     this.groups.retain(present);
   }
 
-  private readonly readHighWatermarks: HighWatermarkReader = async (byLeader) => {
-    const out = new Map<string, number>();
-    const failures: string[] = [];
-    await Promise.all(
-      [...byLeader].map(async ([nodeId, topics]) => {
-        try {
-          const conn = await this.raw.nodeConnection(nodeId);
-          for (const [topic, partitions] of await highWatermarks(conn, topics)) {
-            for (const [partition, offset] of partitions) out.set(partitionKey(topic, partition), offset);
-          }
-        } catch (e) {
-          failures.push(`broker ${nodeId}: ${describeFailure(e, this.bootstrap)}`);
-        }
-      }),
-    );
-    if (failures.length > 0) this.report('hw', `cannot read high watermarks (lag ends at the last stable offset): ${failures.join('; ')}`);
-    else this.clear('hw');
-    return out;
+  /**
+   * End offsets of the topics' partitions. A partition without a leader or answered with an
+   * error makes the metadata due: refreshed and read once more at once, then on the next poll.
+   */
+  private async readEnds(topics: ReadonlySet<string>): Promise<EndOffsets> {
+    const describe = (e: unknown) => describeFailure(e, this.bootstrap);
+    let ends = await endOffsets(await this.leaders.of(topics, Date.now()), this.readLatest, describe);
+    if (ends.unanswered > 0 || ends.failures.length > 0) {
+      this.leaders.invalidate();
+      ends = await endOffsets(await this.leaders.of(topics, Date.now()), this.readLatest, describe);
+      if (ends.unanswered > 0 || ends.failures.length > 0) this.leaders.invalidate();
+    }
+    if (ends.highWatermarkFailures.length > 0) {
+      this.report('hw', `cannot read high watermarks (lag ends at the last stable offset): ${ends.highWatermarkFailures.join('; ')}`);
+    } else this.clear('hw');
+    return ends;
+  }
+
+  private readonly readLatest: LatestOffsetsReader = async (nodeId, topics, isolation) => {
+    const conn = await this.raw.nodeConnection(nodeId);
+    return isolation === 'read_committed' ? lastStableOffsets(conn, topics) : highWatermarks(conn, topics);
   };
 
   /** Reads go to the partition's leader as of this poll's metadata. */
@@ -230,7 +252,7 @@ export class ClusterMonitor {
   }
 
   private async pollTransactions(): Promise<void> {
-    const transactions: TransactionSnapshot[] = [];
+    const described: DescribedTransaction[] = [];
     let supported = true;
     const now = Date.now();
     for (const b of this.brokers) {
@@ -239,17 +261,55 @@ export class ClusterMonitor {
         supported = false;
         continue;
       }
-      for (const t of await transactionsOf(conn)) transactions.push(toTransactionSnapshot(t, now));
+      for (const t of await transactionsOf(conn)) described.push(toTransactionSnapshot(t, now));
     }
-    transactions.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
-    this.emitTransactions(supported ? transactions : [], supported);
+    described.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+    if (!supported) {
+      this.emitTransactions([], false, []);
+      return;
+    }
+    const transactions = this.txnWatcher.update(described, now);
+    const held = lsoHolds(described, await this.transactionPartitionEnds(described), now);
+    this.emitTransactions(transactions, true, held);
   }
 
-  private emitTransactions(transactions: TransactionSnapshot[], supported: boolean): void {
-    const key = JSON.stringify([transactions, supported]);
+  /** LSO and high watermark of every partition in an open transaction, from its leader. */
+  private async transactionPartitionEnds(described: DescribedTransaction[]): Promise<PartitionEndsByKey> {
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const t of described) {
+      if (t.startedAt === null) continue;
+      for (const tp of t.partitions) {
+        for (const partition of tp.partitions) {
+          const leader = await this.raw.leaderFor(tp.topic, partition);
+          const topics = byLeader.get(leader) ?? new Map<string, number[]>();
+          byLeader.set(leader, topics);
+          const list = topics.get(tp.topic) ?? [];
+          if (!list.includes(partition)) list.push(partition);
+          topics.set(tp.topic, list);
+        }
+      }
+    }
+    const out = new Map<string, { lastStable: number; highWatermark: number }>();
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, topics]) => {
+        const conn = await this.raw.nodeConnection(nodeId);
+        const [stable, high] = await Promise.all([lastStableOffsets(conn, topics), highWatermarks(conn, topics)]);
+        for (const [topic, partitions] of stable) {
+          for (const [partition, lastStable] of partitions) {
+            const highWatermark = high.get(topic)?.get(partition);
+            if (highWatermark !== undefined) out.set(partitionKey(topic, partition), { lastStable, highWatermark });
+          }
+        }
+      }),
+    );
+    return out;
+  }
+
+  private emitTransactions(transactions: TransactionSnapshot[], supported: boolean, lsoHeld: LsoHold[]): void {
+    const key = JSON.stringify([transactions, supported, lsoHeld]);
     if (key === this.lastTxn) return;
     this.lastTxn = key;
-    this.emit({ type: 'txn.snapshot', transactions, supported });
+    this.emit({ type: 'txn.snapshot', transactions, supported, lsoHeld });
   }
 
   private async unreachable(e: unknown): Promise<void> {

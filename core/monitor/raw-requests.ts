@@ -14,18 +14,28 @@ import type {
 import type { BrokerConnection } from '../client/connection.js';
 import { fetchRequestBody } from '../client/fetch-request.js';
 
-const READ_UNCOMMITTED = 0;
+const ISOLATION = { read_uncommitted: 0, read_committed: 1 } as const;
 const LATEST = -1;
 
 /** High watermarks (ListOffsets latest, read_uncommitted; v2+ has the isolation level). */
-export async function highWatermarks(
+export function highWatermarks(conn: BrokerConnection, topics: Map<string, number[]>): Promise<Map<string, Map<number, number>>> {
+  return latestOffsets(conn, topics, 'read_uncommitted');
+}
+
+/** Last stable offsets (ListOffsets latest, read_committed). */
+export function lastStableOffsets(conn: BrokerConnection, topics: Map<string, number[]>): Promise<Map<string, Map<number, number>>> {
+  return latestOffsets(conn, topics, 'read_committed');
+}
+
+async function latestOffsets(
   conn: BrokerConnection,
   topics: Map<string, number[]>,
+  isolation: keyof typeof ISOLATION,
 ): Promise<Map<string, Map<number, number>>> {
   const version = conn.version(ApiKey.ListOffsets, { min: 2, max: 8 });
   const body: ListOffsetsRequestInput = {
     replicaId: -1,
-    isolationLevel: READ_UNCOMMITTED,
+    isolationLevel: ISOLATION[isolation],
     topics: [...topics].map(([name, partitions]) => ({
       name,
       partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp: LATEST })),

@@ -77,6 +77,7 @@ describe('transactions', () => {
         startedAt: null,
         partitions: [],
         hanging: false,
+        coordinatorEvents: [],
       });
       expect(byId.get('tx-open')).toEqual({
         transactionalId: 'tx-open',
@@ -86,6 +87,7 @@ describe('transactions', () => {
         startedAt: b.broker.transactions.get('tx-open')!.startedAt,
         partitions: [{ topic: TOPIC, partitions: [0, 1] }],
         hanging: false,
+        coordinatorEvents: [],
       });
       expect(byId.get('tx-short')).toMatchObject({ state: 'Ongoing', timeoutMs: SHORT_TIMEOUT_MS, startedAt: shortStarted, hanging: true });
 

@@ -100,6 +100,34 @@ export const GroupSnapshot = z.object({
 });
 export type GroupSnapshot = z.infer<typeof GroupSnapshot>;
 
+/**
+ * Kinds of what a transaction coordinator does without the producer asking (transaction-watcher.ts):
+ * timeout-abort: the transaction outlived its timeout and was aborted (epoch fenced);
+ * fence-abort: a new producer with the same transactional id called InitProducerId while the
+ * transaction was open, which fenced the old epoch and aborted it;
+ * fence: the same without an open transaction: only the epoch moved, the old producer is fenced.
+ */
+export const COORDINATOR_EVENT_KINDS = ['timeout-abort', 'fence-abort', 'fence'] as const;
+
+export const CoordinatorEvent = z.object({
+  kind: z.enum(COORDINATOR_EVENT_KINDS),
+  /** The poll that saw it; it happened since the poll before. */
+  seenAt: z.number(),
+  producerId: z.number().int(),
+  epochBefore: z.number().int(),
+  epochAfter: z.number().int(),
+  /** When the aborted transaction began; null for a fence without one. */
+  startedAt: z.number().nullable(),
+  partitions: TopicPartitionList,
+  /**
+   * Under transaction version 2 (KIP-890) the coordinator bumps the epoch on every commit and
+   * abort, so a producer's own abort looks the same from the cluster: only the producer's own
+   * report (instance telemetry) tells them apart.
+   */
+  producerAbortPossible: z.boolean(),
+});
+export type CoordinatorEvent = z.infer<typeof CoordinatorEvent>;
+
 export const TransactionSnapshot = z.object({
   transactionalId: z.string(),
   state: z.string(),
@@ -111,8 +139,27 @@ export const TransactionSnapshot = z.object({
   partitions: TopicPartitionList,
   /** Open longer than its timeout: the coordinator should have aborted it. */
   hanging: z.boolean(),
+  /** What the coordinator did to this id on its own, as the monitor saw it between polls (recent first-to-last, bounded). */
+  coordinatorEvents: z.array(CoordinatorEvent),
 });
 export type TransactionSnapshot = z.infer<typeof TransactionSnapshot>;
+
+/** A partition whose last stable offset an open transaction holds back: read_committed readers stop there. */
+export const LsoHold = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  lastStable: z.number().int(),
+  highWatermark: z.number().int(),
+  /** The earliest-begun open transaction on the partition. */
+  transactionalId: z.string(),
+  producerId: z.number().int(),
+  producerEpoch: z.number().int(),
+  since: z.number(),
+  timeoutMs: z.number().int(),
+  /** Until the transaction's timeout runs out; ≤ 0: overdue, the coordinator aborts it at its next check. */
+  timeLeftMs: z.number(),
+});
+export type LsoHold = z.infer<typeof LsoHold>;
 
 // ---------------------------------------------------------------- events
 
@@ -147,7 +194,13 @@ export const GroupRebalanceEvent = z.object({
 });
 export type GroupRebalanceEvent = z.infer<typeof GroupRebalanceEvent>;
 
-export const TxnSnapshotEvent = z.object({ type: z.literal('txn.snapshot'), transactions: z.array(TransactionSnapshot), supported: z.boolean() });
+export const TxnSnapshotEvent = z.object({
+  type: z.literal('txn.snapshot'),
+  transactions: z.array(TransactionSnapshot),
+  supported: z.boolean(),
+  /** Partitions held back by open transactions, by when they began. */
+  lsoHeld: z.array(LsoHold),
+});
 export type TxnSnapshotEvent = z.infer<typeof TxnSnapshotEvent>;
 
 /** A problem the monitor ran into (source 'monitor'), once per distinct problem until it clears. */
