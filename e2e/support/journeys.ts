@@ -3,9 +3,9 @@
 // `electron` project. Every step asserts what the operator sees on screen, through the
 // renderer's data-testids (renderer/README.md, "Test ids").
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { ARTIFACTS, type ConsoleApp } from './fixtures.js';
+import { expect, test } from '@playwright/test';
+import { boardOf, count, describeBoard, go, parseCount, readBoard, selectGroup, shot, useEmbeddedCluster } from './console-steps.js';
+import type { ConsoleApp } from './fixtures.js';
 
 const APP_ID = 'bank-ledger';
 const INSTANCES = ['bank-ledger-1', 'bank-ledger-2', 'bank-ledger-3'];
@@ -14,85 +14,6 @@ const SURVIVORS = INSTANCES.filter((id) => id !== KILLED);
 /** Instances run with the streams default session timeout (10 s; the Start form has no field
  * for it): a killed member is noticed after that, then the group rebalances. */
 const FAILOVER_MS = 10_000 + 50_000;
-
-type View = 'connect' | 'overview' | 'instances' | 'group' | 'rebalances' | 'transactions' | 'lag' | 'topology' | 'events';
-
-async function go(page: Page, view: View): Promise<void> {
-  await page.getByTestId(`nav-${view}`).click();
-  await expect(page.getByTestId(`view-${view}`)).toBeVisible();
-}
-
-/** e2e/artifacts/<prefix><view>.png, kept after the run, and attached to the test's report. */
-async function shot(app: ConsoleApp, name: string): Promise<void> {
-  const path = join(ARTIFACTS, `${app.screenshotPrefix}${name}.png`);
-  // Let CSS transitions (the board's sliding chips) and the 100 ms event batches settle.
-  await app.page.waitForTimeout(800);
-  await app.page.screenshot({ path, fullPage: true });
-  await test.info().attach(`${name}.png`, { path, contentType: 'image/png' });
-}
-
-/** "1,234" → 1234; "—" → null. */
-function parseCount(text: string | null): number | null {
-  const digits = (text ?? '').replace(/[^\d-]/g, '');
-  return digits === '' || digits === '-' ? null : Number(digits);
-}
-
-async function count(locator: Locator): Promise<number | null> {
-  return parseCount(await locator.textContent());
-}
-
-interface Board {
-  /** Column heads: instance ids (member ids when not hosted), 'unassigned' for that column. */
-  members: string[];
-  /** board-cell-<topic>-<partition> → owner ('' when unassigned). */
-  cells: Record<string, string>;
-}
-
-async function readBoard(page: Page): Promise<Board> {
-  return page.evaluate(() => {
-    const members = [...document.querySelectorAll('[data-testid^="board-member-"]')].map((e) => e.getAttribute('data-testid')!.slice('board-member-'.length));
-    const cells: Record<string, string> = {};
-    for (const e of document.querySelectorAll('[data-testid^="board-cell-"]')) cells[e.getAttribute('data-testid')!.slice('board-cell-'.length)] = e.getAttribute('data-owner') ?? '';
-    return { members, cells };
-  });
-}
-
-/** "3 members [a, b, c] own all 6 partitions", as one string a poll can compare. */
-function describeBoard(board: Board): string {
-  const cells = Object.entries(board.cells);
-  const owned = cells.filter(([, owner]) => owner !== '').length;
-  const owners = [...new Set(cells.map(([, owner]) => owner).filter((o) => o !== ''))].sort();
-  return `${board.members.length} members [${[...board.members].sort().join(', ')}] own ${owned}/${cells.length} partitions, owners [${owners.join(', ')}]`;
-}
-
-function boardOf(members: string[], partitions: number): string {
-  const sorted = [...members].sort();
-  return `${members.length} members [${sorted.join(', ')}] own ${partitions}/${partitions} partitions, owners [${sorted.join(', ')}]`;
-}
-
-async function selectGroup(page: Page, groupId: string): Promise<void> {
-  const select = page.getByTestId('group-select');
-  await expect(select.locator(`option[value="${groupId}"]`)).toHaveCount(1, { timeout: 30_000 });
-  await select.selectOption(groupId);
-}
-
-/** Connect view → "Use embedded cluster" (the Electron shell is connected to it already). */
-async function useEmbeddedCluster(app: ConsoleApp): Promise<void> {
-  const { page } = app;
-  await go(page, 'connect');
-  const button = page.getByTestId('connect-embedded');
-  await expect(button).toBeVisible();
-  if (app.kind === 'web') {
-    await expect(button).toHaveText(/Use embedded cluster/);
-    await button.click();
-  }
-  await expect(page.getByTestId('embedded-state')).toHaveText(/running/i, { timeout: 60_000 });
-  await expect(button).toHaveText(/Using embedded cluster/, { timeout: 30_000 });
-  await expect(button).toBeDisabled();
-  await expect(page.getByTestId('embedded-error')).toHaveCount(0);
-  await expect(page.getByTestId('cluster-panel')).toContainText('127.0.0.1');
-  await expect(page.getByTestId('cluster-error')).toHaveCount(0);
-}
 
 /**
  * (a) embedded cluster → bank-ledger ×3 exactly-once under load → the board shows 3 members
@@ -215,13 +136,14 @@ export async function failoverJourney(app: ConsoleApp): Promise<void> {
   await test.step('the Rebalances timeline shows the rebalance and the partitions that moved', async () => {
     await go(page, 'rebalances');
     const entries = page.locator(`[data-testid="timeline-generation"][data-group="${APP_ID}"]`);
-    // The rebalance after the kill: a member left, the dead member's partitions moved.
-    const failover = entries.filter({ hasText: 'member left' }).filter({ hasText: /\d+ partitions? moved/ }).last();
+    // The rebalance after the kill: the coordinator removed the member after its session
+    // timeout, the dead member's partitions moved.
+    const failover = entries.filter({ hasText: `session timeout: ${KILLED} was killed` }).filter({ hasText: /\d+ partitions? moved/ }).last();
     await expect(failover).toBeVisible({ timeout: 30_000 });
     // Members are named by client id, which is the instance id: "left: bank-ledger-3…a4633d".
     await expect(failover).toContainText(`left: ${KILLED}…`);
     await expect(failover).not.toContainText('rebalancing…');
-    const summary = failover.locator('summary');
+    const summary = failover.getByTestId('rebalance-moved').locator('summary');
     const moved = Number(/(\d+) partitions? moved/.exec((await summary.textContent()) ?? '')?.[1] ?? 0);
     expect(moved, 'partitions moved in the failover rebalance').toBeGreaterThanOrEqual(1);
     expect(moved).toBeLessThanOrEqual(partitions);
