@@ -1,11 +1,17 @@
 // Transactions per transactional id, joined from the broker's view (txn.snapshot: state, producer
-// id/epoch, partitions, open since, hanging) and the instances' view (txn telemetry: phase, task,
-// outcome history), plus commit latency over time from the instances' metrics.
-import type { SessionEvent, TransactionSnapshot } from '../api/contract';
+// id/epoch, partitions, open since, hanging, what the coordinator did on its own) and the
+// instances' view (txn telemetry: phase, tasks, outcome history), plus commit latency over time
+// from the instances' metrics, and the partitions whose LSO an open transaction holds back.
+import type { InstanceState, SessionEvent, TransactionSnapshot } from '../api/contract';
 import { telemetryOf } from '../api/telemetry';
 import { pushCapped, pushSample, type Point } from './series';
 
 export type Outcome = 'committed' | 'aborted' | 'fenced';
+
+type TxnSnapshot = Extract<SessionEvent, { type: 'txn.snapshot' }>;
+export type CoordinatorEvent = TransactionSnapshot['coordinatorEvents'][number];
+export type CoordinatorKind = CoordinatorEvent['kind'];
+export type LsoHold = TxnSnapshot['lsoHeld'][number];
 
 export interface TxnHistoryItem {
   ts: number;
@@ -34,6 +40,8 @@ export interface TxnEntry {
   client: ClientTxn | null;
   history: TxnHistoryItem[];
   counts: Record<Outcome, number>;
+  /** What the monitor saw the coordinator do on its own, oldest first (kept beyond the monitor's window). */
+  coordinator: CoordinatorEvent[];
 }
 
 export interface TransactionsState {
@@ -43,6 +51,8 @@ export interface TransactionsState {
   snapshotTs: number | null;
   /** instance id → mean commit latency (ms) per metrics interval. */
   commitLatency: Record<string, Point[]>;
+  /** Partitions held back by open transactions, as of the last snapshot. */
+  lsoHeld: LsoHold[];
 }
 
 export const HISTORY_KEPT = 50;
@@ -50,25 +60,36 @@ const OPEN_PHASES: ReadonlySet<string> = new Set(['begin', 'offsets-added', 'com
 const LATENCY_SERIES_KEPT = 12;
 
 export function initialTransactions(): TransactionsState {
-  return { byId: {}, supported: null, snapshotTs: null, commitLatency: {} };
+  return { byId: {}, supported: null, snapshotTs: null, commitLatency: {}, lsoHeld: [] };
 }
 
 function entryFor(state: TransactionsState, id: string): TxnEntry {
-  return (state.byId[id] ??= { transactionalId: id, broker: null, client: null, history: [], counts: { committed: 0, aborted: 0, fenced: 0 } });
+  return (state.byId[id] ??= { transactionalId: id, broker: null, client: null, history: [], counts: { committed: 0, aborted: 0, fenced: 0 }, coordinator: [] });
+}
+
+const coordinatorKey = (c: CoordinatorEvent): string => `${c.kind}:${c.producerId}:${c.epochBefore}:${c.epochAfter}:${c.seenAt}`;
+
+/** The monitor sends its recent window each time; keep each event once, and more than the window. */
+function mergeCoordinator(entry: TxnEntry, events: readonly CoordinatorEvent[]): void {
+  const known = new Set(entry.coordinator.map(coordinatorKey));
+  for (const c of events) if (!known.has(coordinatorKey(c))) pushCapped(entry.coordinator, c, HISTORY_KEPT);
 }
 
 export function applyTransactions(state: TransactionsState, e: SessionEvent): void {
   if (e.type === 'txn.snapshot') {
     state.supported = e.supported;
     state.snapshotTs = e.ts;
+    state.lsoHeld = e.lsoHeld;
     const seen = new Set<string>();
     for (const t of e.transactions) {
       seen.add(t.transactionalId);
-      entryFor(state, t.transactionalId).broker = t;
+      const entry = entryFor(state, t.transactionalId);
+      entry.broker = t;
+      mergeCoordinator(entry, t.coordinatorEvents);
     }
     for (const entry of Object.values(state.byId)) if (!seen.has(entry.transactionalId)) entry.broker = null;
     for (const [id, entry] of Object.entries(state.byId)) {
-      if (!entry.broker && !entry.client && entry.history.length === 0) delete state.byId[id];
+      if (!entry.broker && !entry.client && entry.history.length === 0 && entry.coordinator.length === 0) delete state.byId[id];
     }
     return;
   }
@@ -93,7 +114,9 @@ export function applyTransactions(state: TransactionsState, e: SessionEvent): vo
   const stillOpen = OPEN_PHASES.has(t.phase);
   entry.client = {
     instanceId: e.id,
-    tasks: t.tasks,
+    // A transaction names its tasks once it has records or offsets of theirs; until then (begin,
+    // init) the thread still holds the tasks of its last one.
+    tasks: t.tasks.length > 0 || !prev || prev.instanceId !== e.id ? t.tasks : prev.tasks,
     phase: t.phase,
     producerId: t.producerId ?? prev?.producerId ?? null,
     producerEpoch: t.producerEpoch ?? prev?.producerEpoch ?? null,
@@ -118,8 +141,143 @@ export function applyTransactions(state: TransactionsState, e: SessionEvent): vo
   }
 }
 
+/**
+ * How long after the poll that saw an abort the aborting instance's own report may still arrive
+ * (worker → supervisor → session), and still count as the same abort.
+ */
+const REPORT_SLACK_MS = 5_000;
+
+/**
+ * Whether an abort the monitor saw was the producer's own after all: under transaction version 2
+ * its own abort bumps the epoch as the coordinator's does, and only the instance's report of an
+ * abort of the same transaction (after it began, by the time the monitor saw it) tells them apart.
+ */
+export function reportedByProducer(entry: TxnEntry, c: CoordinatorEvent): boolean {
+  if (!c.producerAbortPossible || c.startedAt === null) return false;
+  const from = c.startedAt;
+  return entry.history.some((h) => h.outcome === 'aborted' && h.ts >= from && h.ts <= c.seenAt + REPORT_SLACK_MS);
+}
+
+export type CoordinatorCounts = Record<CoordinatorKind, number>;
+
+/** The coordinator's own doings for one id: aborts a producer reported as its own left out. */
+export function coordinatorCounts(entry: TxnEntry): CoordinatorCounts {
+  const counts: CoordinatorCounts = { 'timeout-abort': 0, 'fence-abort': 0, fence: 0 };
+  for (const c of entry.coordinator) if (!reportedByProducer(entry, c)) counts[c.kind]++;
+  return counts;
+}
+
+/** `<application id>-<process id>-<thread index>`: how exactly_once_v2 names a stream thread's producer. */
+export interface StreamThreadId {
+  applicationId: string;
+  processId: string;
+  thread: number;
+}
+
+const STREAM_THREAD_ID = /^(.+)-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d+)$/i;
+
+export function parseTransactionalId(id: string): StreamThreadId | null {
+  const m = STREAM_THREAD_ID.exec(id);
+  return m ? { applicationId: m[1]!, processId: m[2]!, thread: Number(m[3]) } : null;
+}
+
+/** One line of a transactional id's history: an instance's report or the coordinator's own action. */
+export interface TimelineItem {
+  ts: number;
+  source: 'instance' | 'coordinator';
+  outcome: Outcome | CoordinatorKind;
+  instanceId: string | null;
+  /** The epoch it ended in (instances), or moved to (coordinator). */
+  producerEpoch: number | null;
+  epochBefore: number | null;
+  durationMs: number | null;
+  records: number | null;
+  note: string | null;
+}
+
+const KIND_NOTES: Record<CoordinatorKind, string> = {
+  'timeout-abort': 'open longer than its transaction timeout: aborted by the coordinator',
+  'fence-abort': 'a new producer with this transactional id called InitProducerId: the open transaction was aborted',
+  fence: 'a new producer with this transactional id called InitProducerId: the old one is fenced',
+};
+
+export function timeline(entry: TxnEntry): TimelineItem[] {
+  const items: TimelineItem[] = entry.history.map((h) => ({
+    ts: h.ts,
+    source: 'instance',
+    outcome: h.outcome,
+    instanceId: h.instanceId,
+    producerEpoch: h.producerEpoch,
+    epochBefore: null,
+    durationMs: h.durationMs,
+    records: h.records,
+    note: h.error,
+  }));
+  for (const c of entry.coordinator) {
+    if (reportedByProducer(entry, c)) continue;
+    items.push({
+      ts: c.seenAt,
+      source: 'coordinator',
+      outcome: c.kind,
+      instanceId: null,
+      producerEpoch: c.epochAfter,
+      epochBefore: c.epochBefore,
+      durationMs: c.startedAt === null ? null : c.seenAt - c.startedAt,
+      records: null,
+      note: KIND_NOTES[c.kind] + (c.producerAbortPossible ? ' (or by the producer itself: no instance reported it)' : ''),
+    });
+  }
+  return items.sort((a, b) => a.ts - b.ts);
+}
+
+/** Instance states in which a producer can no longer end its transaction. */
+const DEAD_STATES: ReadonlySet<InstanceState> = new Set<InstanceState>(['killed', 'frozen', 'crashed', 'stopped']);
+
+export type HolderVerdict = 'dead' | 'live' | 'unreported';
+
+export interface LsoHoldRow extends LsoHold {
+  /** The hosted instance whose producer has the transactional id, when one reported it. */
+  instanceId: string | null;
+  instanceState: InstanceState | null;
+  /**
+   * dead: its hosted instance is killed, frozen, crashed or stopped — only the timeout ends it;
+   * live: its instance runs and may still end it; unreported: no hosted instance reports this
+   * transactional id, so the producer is not one of ours or stopped reporting.
+   */
+  verdict: HolderVerdict;
+  /** Until the timeout aborts it, counted down to `now`; ≤ 0: overdue. */
+  timeLeftMs: number;
+  heldForMs: number;
+  /** Records read_committed readers cannot see yet. */
+  behind: number;
+}
+
+/** The partitions held back by open transactions, dead holders first, soonest to abort first. */
+export function lsoHoldRows(state: TransactionsState, instanceStates: Readonly<Record<string, InstanceState>>, now: number): LsoHoldRow[] {
+  const rank: Record<HolderVerdict, number> = { dead: 0, unreported: 1, live: 2 };
+  return state.lsoHeld
+    .map((h) => {
+      const client = state.byId[h.transactionalId]?.client ?? null;
+      const instanceId = client?.instanceId ?? null;
+      const instanceState = instanceId === null ? null : (instanceStates[instanceId] ?? null);
+      const verdict: HolderVerdict = instanceState === null ? 'unreported' : DEAD_STATES.has(instanceState) ? 'dead' : 'live';
+      return {
+        ...h,
+        instanceId,
+        instanceState,
+        verdict,
+        timeLeftMs: h.since + h.timeoutMs - now,
+        heldForMs: now - h.since,
+        behind: h.highWatermark - h.lastStable,
+      };
+    })
+    .sort((a, b) => rank[a.verdict] - rank[b.verdict] || a.timeLeftMs - b.timeLeftMs || a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
 export interface TxnRowView {
   transactionalId: string;
+  /** Parsed from an exactly_once_v2 stream thread's id; null for other producers. */
+  thread: StreamThreadId | null;
   state: string;
   producerId: number | null;
   producerEpoch: number | null;
@@ -130,6 +288,7 @@ export interface TxnRowView {
   instanceId: string | null;
   tasks: string[];
   counts: Record<Outcome, number>;
+  coordinator: CoordinatorCounts;
   lastOutcome: TxnHistoryItem | null;
 }
 
@@ -141,6 +300,7 @@ export function txnRows(state: TransactionsState): TxnRowView[] {
       const c = entry.client;
       return {
         transactionalId: entry.transactionalId,
+        thread: parseTransactionalId(entry.transactionalId),
         state: b?.state ?? c?.phase ?? 'unknown',
         producerId: b?.producerId ?? c?.producerId ?? null,
         producerEpoch: b?.producerEpoch ?? c?.producerEpoch ?? null,
@@ -151,6 +311,7 @@ export function txnRows(state: TransactionsState): TxnRowView[] {
         instanceId: c?.instanceId ?? null,
         tasks: c?.tasks ?? [],
         counts: entry.counts,
+        coordinator: coordinatorCounts(entry),
         lastOutcome: entry.history[entry.history.length - 1] ?? null,
       };
     })
