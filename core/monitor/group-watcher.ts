@@ -13,7 +13,7 @@
 import type { GroupDescription } from 'kafkajs';
 import type { GroupMember, GroupSnapshot, PartitionLag } from './types.js';
 import { decodeAssignment } from './assignment.js';
-import { isStreamsGroup, streamsMemberInfo } from './streams-member.js';
+import { isStreamsGroup, StreamsMemberReader } from './streams-member.js';
 import { readKey, type LogReader, type ScanBudget } from './log-reader.js';
 import type { CommittedOffsets, EndOffsets, PartitionEnds } from './offsets.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
@@ -32,6 +32,8 @@ export class GroupWatcher {
   private readonly tracker = new RebalanceTracker();
   /** Per group, per partition: the commits and end offsets the status is judged on. */
   private readonly histories = new Map<string, Map<string, PartitionWindow>>();
+  /** Kafka Streams members' tasks, decoded once per change of their bytes. */
+  private readonly streams = new StreamsMemberReader();
 
   constructor(
     private readonly opts: GroupWatcherOptions,
@@ -51,14 +53,14 @@ export class GroupWatcher {
     budget: ScanBudget,
     now: number,
   ): Promise<{ snapshot: GroupSnapshot; rebalances: RebalanceEvent[] }> {
-    const streamsGroup = isStreamsGroup(group.protocolType, group.protocol);
-    const members: GroupMember[] = group.members.map((m) => ({
+    const streams = isStreamsGroup(group.protocolType, group.protocol) ? this.streams.readGroup(group.groupId, group.members) : null;
+    const members: GroupMember[] = group.members.map((m, i) => ({
       memberId: m.memberId,
       clientId: m.clientId,
       clientHost: m.clientHost,
       assignment: decodeAssignment(group.protocolType, m.memberAssignment),
       instanceId: this.opts.memberInstance(m.clientId),
-      streams: streamsGroup ? streamsMemberInfo(m.memberMetadata, m.memberAssignment) : null,
+      streams: streams?.[i] ?? null,
     }));
     const rebalances = this.tracker.observe(group.groupId, { state: group.state, members }, now);
     const owners = new Map<string, string>();
@@ -114,6 +116,7 @@ export class GroupWatcher {
 
   /** Forgets groups that are gone and what was read for partitions no longer watched. */
   retain(groupIds: ReadonlySet<string>): void {
+    this.streams.retain(groupIds);
     const reads = new Set<string>();
     for (const [groupId, history] of this.histories) {
       if (!groupIds.has(groupId)) {

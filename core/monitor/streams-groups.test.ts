@@ -57,6 +57,17 @@ function agrees(): boolean {
   });
 }
 
+/** waitFor, failing with what the monitor and the instances showed at the end. */
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  try {
+    await waitFor(what, cond, ms);
+  } catch (e) {
+    const monitor = latest()?.members.map((m) => [m.clientId, m.streams?.activeTasks, m.streams?.standbyTasks]);
+    const own = [...instances].map(([id, s]) => [id, s.state, s.tasks().map((t) => `${t.role}:${t.taskId}`)]);
+    throw new Error(`${(e as Error).message}; group ${latest()?.state}, monitor ${JSON.stringify(monitor)}, instances ${JSON.stringify(own)}`);
+  }
+}
+
 beforeAll(async () => {
   b = await startBroker({ port: 0, dataDir: null, initialRebalanceDelayMs: 0 });
   const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
@@ -79,15 +90,11 @@ afterAll(async () => {
 });
 
 describe('a hosted Kafka Streams group, read from its group protocol', () => {
-  it('shows each member with the process, active and standby tasks its instance runs', async () => {
+  it('shows each member with the process, active and standby tasks its instance runs', { timeout: 120_000 }, async () => {
     await countingApp('tasks-a').start();
-    await waitFor('tasks-a alone running every task', () => agrees() && memberOf('tasks-a')!.streams!.activeTasks.join() === ALL_TASKS.join(), 30_000);
+    await until('tasks-a alone running every task', () => agrees() && memberOf('tasks-a')!.streams!.activeTasks.join() === ALL_TASKS.join(), 45_000);
     await countingApp('tasks-b').start();
-    await waitFor(
-      `the monitor agreeing with both instances (monitor: ${JSON.stringify(latest()?.members.map((m) => [m.clientId, m.streams?.activeTasks, m.streams?.standbyTasks]))})`,
-      () => agrees() && tasksOf(instances.get('tasks-b')!, ['active']).length > 0,
-      45_000,
-    );
+    await until('the monitor agreeing with both instances', () => agrees() && tasksOf(instances.get('tasks-b')!, ['active']).length > 0, 60_000);
     const [a, bMember] = [memberOf('tasks-a')!.streams!, memberOf('tasks-b')!.streams!];
     expect([...a.activeTasks, ...bMember.activeTasks].sort()).toEqual(ALL_TASKS);
     // One standby replica: every task has a copy on the instance that does not run it.

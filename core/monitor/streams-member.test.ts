@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cat, i16, i32, i64, i8, uuid, bytes, utf } from '../streams/runtime/assignment/test-bytes.js';
 import { DEFAULT_EVALUATOR_RULES } from './lag-evaluator.js';
 import { GroupWatcher } from './group-watcher.js';
-import { streamsMemberInfo } from './streams-member.js';
+import { StreamsMemberReader, streamsMemberInfo } from './streams-member.js';
 import { GroupMember, type StreamsMemberInfo } from './types.js';
 
 const PID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -193,6 +193,23 @@ describe('streamsMemberInfo', () => {
     // Three partitions but four task entries: the tasks are read, the pairing is not made up.
     const short = streamsMemberInfo(sub, assignment(3, [['clicks', [0, 2]], ['views', [0]]], ASG_V11));
     expect(short).toMatchObject({ activeTasks: ['0_0', '0_2'], partitionTasks: [] });
+  });
+});
+
+describe('StreamsMemberReader', () => {
+  it('decodes a member again only when its bytes change', () => {
+    const reader = new StreamsMemberReader();
+    const sub = subscriptionV3(['clicks', 'views'], SUB_V11);
+    const asg = assignment(3, [['clicks', [0, 2]], ['views', [0, 2]]], ASG_V11);
+    const [first] = reader.readGroup('app', [{ memberId: 'm', memberMetadata: sub, memberAssignment: asg }]);
+    // Equal bytes in new buffers, as each DescribeGroups answer brings: the same result object.
+    const [again] = reader.readGroup('app', [{ memberId: 'm', memberMetadata: Buffer.from(sub), memberAssignment: Buffer.from(asg) }]);
+    expect(again).toBe(first);
+    const [changed] = reader.readGroup('app', [{ memberId: 'm', memberMetadata: sub, memberAssignment: Buffer.alloc(0) }]);
+    expect(changed).toMatchObject({ processId: PID, assignmentVersion: null, activeTasks: [] });
+    const [back] = reader.readGroup('app', [{ memberId: 'm', memberMetadata: sub, memberAssignment: asg }]);
+    expect(back).not.toBe(first);
+    expect(back).toEqual(first);
   });
 });
 

@@ -44,6 +44,37 @@ export function streamsMemberInfo(metadata: Buffer | null | undefined, assignmen
   }
 }
 
+/**
+ * streamsMemberInfo per member, decoded again only when its bytes change: a settled group's
+ * members send the same metadata and assignment every poll, and decoding them is ~0.1 ms a member.
+ */
+export class StreamsMemberReader {
+  #last = new Map<string, Map<string, { metadata: Buffer; assignment: Buffer; info: StreamsMemberInfo | null }>>();
+
+  /** The members of one group, this poll; members no longer in it are forgotten. */
+  readGroup(groupId: string, members: readonly { memberId: string; memberMetadata?: Buffer | null; memberAssignment?: Buffer | null }[]): (StreamsMemberInfo | null)[] {
+    const before = this.#last.get(groupId);
+    const now = new Map<string, { metadata: Buffer; assignment: Buffer; info: StreamsMemberInfo | null }>();
+    const out = members.map((m) => {
+      const metadata = m.memberMetadata ?? EMPTY;
+      const assignment = m.memberAssignment ?? EMPTY;
+      const prev = before?.get(m.memberId);
+      const info = prev && prev.metadata.equals(metadata) && prev.assignment.equals(assignment) ? prev.info : streamsMemberInfo(metadata, assignment);
+      now.set(m.memberId, { metadata, assignment, info });
+      return info;
+    });
+    this.#last.set(groupId, now);
+    return out;
+  }
+
+  /** Forgets groups that are gone. */
+  retain(groupIds: ReadonlySet<string>): void {
+    for (const id of this.#last.keys()) if (!groupIds.has(id)) this.#last.delete(id);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
 type AssignmentPart = Pick<
   StreamsMemberInfo,
   'assignmentVersion' | 'activeTasks' | 'standbyTasks' | 'partitionTasks' | 'errorCode' | 'nextRebalanceAt' | 'partitionsByHost' | 'standbyPartitionsByHost'
