@@ -12,6 +12,7 @@ export const VIEWS = [
   { id: 'transactions', label: 'Transactions', icon: '⛁' },
   { id: 'lag', label: 'Lag', icon: '↗' },
   { id: 'topology', label: 'Topology', icon: '⋔' },
+  { id: 'queries', label: 'Query', icon: '⌕' },
   { id: 'events', label: 'Events', icon: '☰' },
 ] as const;
 
