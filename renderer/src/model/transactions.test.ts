@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ev, metrics, resetSeq, telemetry } from '../testing/fixtures';
-import { applyTransactions, coordinatorCounts, initialTransactions, lsoHoldRows, parseTransactionalId, timeline, txnRows, type CoordinatorEvent, type LsoHold } from './transactions';
+import { applyTransactions, coordinatorCounts, fencedBy, initialTransactions, lsoHoldRows, parseTransactionalId, timeline, txnRows, type CoordinatorEvent, type LsoHold } from './transactions';
 
 const txn = (phase: string, extra: Record<string, unknown> = {}) => ({
   type: 'txn',
@@ -180,6 +180,54 @@ describe('held last stable offsets', () => {
     expect(lsoHoldRows(s, states, 12_500)[0]!.timeLeftMs).toBe(-500);
     applyTransactions(s, ev('txn.snapshot', { supported: true, transactions: [], lsoHeld: [] }));
     expect(lsoHoldRows(s, states, 5_000)).toEqual([]);
+  });
+});
+
+describe('held last stable offsets of producers the console does not host', () => {
+  beforeEach(() => resetSeq());
+
+  it('calls a Kafka Streams thread\'s hold orphaned when no member of its application\'s group runs its process', () => {
+    const s = initialTransactions();
+    const pidA = '5f0e8a7c-1b2d-4c3e-9f10-a1b2c3d4e5f6';
+    const pidB = '0a0b0c0d-1111-4222-8333-944455556666';
+    const base = { lastStable: 3, highWatermark: 9, producerId: 1, producerEpoch: 0, since: 1000, timeoutMs: 10_000, timeLeftMs: 0 };
+    applyTransactions(
+      s,
+      ev('txn.snapshot', {
+        supported: true,
+        transactions: [],
+        lsoHeld: [
+          { ...base, topic: 'out', partition: 0, transactionalId: `pay-${pidA}-1` },
+          { ...base, topic: 'out', partition: 1, transactionalId: `pay-${pidB}-1` },
+          { ...base, topic: 'out', partition: 2, transactionalId: `other-${pidB}-1` },
+          { ...base, topic: 'out', partition: 3, transactionalId: 'plain-producer' },
+        ],
+      }),
+    );
+    const rows = lsoHoldRows(s, {}, 2000, { pay: [pidA] });
+    expect(rows.map((r) => [r.partition, r.verdict])).toEqual([
+      [1, 'orphaned'],
+      [2, 'unreported'],
+      [3, 'unreported'],
+      [0, 'live'],
+    ]);
+  });
+});
+
+describe('who fenced', () => {
+  beforeEach(() => resetSeq());
+
+  it('names the instance whose InitProducerId produced the epoch a fence moved to', () => {
+    const s = initialTransactions();
+    applyTransactions(s, telemetry('wc-2', txn('init', { transactionalId: TID, producerId: 7, producerEpoch: 5 }), 19_000));
+    const fence = coord('fence-abort', 20_000, 3, { epochAfter: 5 });
+    const timeout = coord('timeout-abort', 30_000, 5);
+    applyTransactions(s, snapshot([fence, timeout]));
+    const entry = s.byId[TID]!;
+    expect(fencedBy(entry, fence)).toBe('wc-2');
+    expect(fencedBy(entry, timeout)).toBeNull();
+    expect(fencedBy(entry, coord('fence', 40_000, 6))).toBeNull();
+    expect(timeline(entry).find((i) => i.outcome === 'fence-abort')).toMatchObject({ instanceId: 'wc-2', note: expect.stringContaining('wc-2') });
   });
 });
 

@@ -42,6 +42,15 @@ export interface TxnEntry {
   counts: Record<Outcome, number>;
   /** What the monitor saw the coordinator do on its own, oldest first (kept beyond the monitor's window). */
   coordinator: CoordinatorEvent[];
+  /** Producers that initialised this id (InitProducerId), as instances reported: who fenced whom. */
+  inits: ProducerInit[];
+}
+
+export interface ProducerInit {
+  ts: number;
+  instanceId: string;
+  producerId: number;
+  producerEpoch: number;
 }
 
 export interface TransactionsState {
@@ -64,7 +73,7 @@ export function initialTransactions(): TransactionsState {
 }
 
 function entryFor(state: TransactionsState, id: string): TxnEntry {
-  return (state.byId[id] ??= { transactionalId: id, broker: null, client: null, history: [], counts: { committed: 0, aborted: 0, fenced: 0 }, coordinator: [] });
+  return (state.byId[id] ??= { transactionalId: id, broker: null, client: null, history: [], counts: { committed: 0, aborted: 0, fenced: 0 }, coordinator: [], inits: [] });
 }
 
 const coordinatorKey = (c: CoordinatorEvent): string => `${c.kind}:${c.producerId}:${c.epochBefore}:${c.epochAfter}:${c.seenAt}`;
@@ -110,6 +119,9 @@ export function applyTransactions(state: TransactionsState, e: SessionEvent): vo
   if (t.type !== 'txn') return;
   const entry = entryFor(state, t.transactionalId);
   const prev = entry.client;
+  if ((t.phase === 'init' || t.phase === 'epoch-bumped') && t.producerId !== null && t.producerEpoch !== null) {
+    pushCapped(entry.inits, { ts: e.ts, instanceId: e.id, producerId: t.producerId, producerEpoch: t.producerEpoch }, HISTORY_KEPT);
+  }
   const opening = t.phase === 'begin';
   const stillOpen = OPEN_PHASES.has(t.phase);
   entry.client = {
@@ -201,6 +213,12 @@ const KIND_NOTES: Record<CoordinatorKind, string> = {
   fence: 'a new producer with this transactional id called InitProducerId: the old one is fenced',
 };
 
+/** The instance whose InitProducerId produced the epoch a fence moved to, if one reported it. */
+export function fencedBy(entry: TxnEntry, c: CoordinatorEvent): string | null {
+  if (c.kind === 'timeout-abort') return null;
+  return entry.inits.find((i) => i.producerId === c.producerId && i.producerEpoch === c.epochAfter)?.instanceId ?? null;
+}
+
 export function timeline(entry: TxnEntry): TimelineItem[] {
   const items: TimelineItem[] = entry.history.map((h) => ({
     ts: h.ts,
@@ -215,16 +233,17 @@ export function timeline(entry: TxnEntry): TimelineItem[] {
   }));
   for (const c of entry.coordinator) {
     if (reportedByProducer(entry, c)) continue;
+    const by = fencedBy(entry, c);
     items.push({
       ts: c.seenAt,
       source: 'coordinator',
       outcome: c.kind,
-      instanceId: null,
+      instanceId: by,
       producerEpoch: c.epochAfter,
       epochBefore: c.epochBefore,
       durationMs: c.startedAt === null ? null : c.seenAt - c.startedAt,
       records: null,
-      note: KIND_NOTES[c.kind] + (c.producerAbortPossible ? ' (or by the producer itself: no instance reported it)' : ''),
+      note: KIND_NOTES[c.kind] + (by ? ` (the new producer: ${by})` : '') + (c.producerAbortPossible ? ' (or by the producer itself: no instance reported it)' : ''),
     });
   }
   return items.sort((a, b) => a.ts - b.ts);
@@ -233,7 +252,7 @@ export function timeline(entry: TxnEntry): TimelineItem[] {
 /** Instance states in which a producer can no longer end its transaction. */
 const DEAD_STATES: ReadonlySet<InstanceState> = new Set<InstanceState>(['killed', 'frozen', 'crashed', 'stopped']);
 
-export type HolderVerdict = 'dead' | 'live' | 'unreported';
+export type HolderVerdict = 'dead' | 'orphaned' | 'live' | 'unreported';
 
 export interface LsoHoldRow extends LsoHold {
   /** The hosted instance whose producer has the transactional id, when one reported it. */
@@ -241,8 +260,9 @@ export interface LsoHoldRow extends LsoHold {
   instanceState: InstanceState | null;
   /**
    * dead: its hosted instance is killed, frozen, crashed or stopped — only the timeout ends it;
-   * live: its instance runs and may still end it; unreported: no hosted instance reports this
-   * transactional id, so the producer is not one of ours or stopped reporting.
+   * orphaned: not hosted, and no member of its application's group runs its process (Kafka
+   * Streams members tell their process id); live: its instance runs, or a member of the group
+   * runs its process, and may still end it; unreported: neither tells.
    */
   verdict: HolderVerdict;
   /** Until the timeout aborts it, counted down to `now`; ≤ 0: overdue. */
@@ -252,15 +272,31 @@ export interface LsoHoldRow extends LsoHold {
   behind: number;
 }
 
+/** The group's members' process ids, per group id (for Kafka Streams groups whose members tell them). */
+export type GroupProcesses = Readonly<Record<string, readonly string[]>>;
+
+function holderVerdict(transactionalId: string, instanceState: InstanceState | null, groupProcesses: GroupProcesses): HolderVerdict {
+  if (instanceState !== null) return DEAD_STATES.has(instanceState) ? 'dead' : 'live';
+  const thread = parseTransactionalId(transactionalId);
+  const processes = thread ? groupProcesses[thread.applicationId] : undefined;
+  if (!thread || !processes) return 'unreported';
+  return processes.includes(thread.processId) ? 'live' : 'orphaned';
+}
+
 /** The partitions held back by open transactions, dead holders first, soonest to abort first. */
-export function lsoHoldRows(state: TransactionsState, instanceStates: Readonly<Record<string, InstanceState>>, now: number): LsoHoldRow[] {
-  const rank: Record<HolderVerdict, number> = { dead: 0, unreported: 1, live: 2 };
+export function lsoHoldRows(
+  state: TransactionsState,
+  instanceStates: Readonly<Record<string, InstanceState>>,
+  now: number,
+  groupProcesses: GroupProcesses = {},
+): LsoHoldRow[] {
+  const rank: Record<HolderVerdict, number> = { dead: 0, orphaned: 1, unreported: 2, live: 3 };
   return state.lsoHeld
     .map((h) => {
       const client = state.byId[h.transactionalId]?.client ?? null;
       const instanceId = client?.instanceId ?? null;
       const instanceState = instanceId === null ? null : (instanceStates[instanceId] ?? null);
-      const verdict: HolderVerdict = instanceState === null ? 'unreported' : DEAD_STATES.has(instanceState) ? 'dead' : 'live';
+      const verdict = holderVerdict(h.transactionalId, instanceState, groupProcesses);
       return {
         ...h,
         instanceId,
