@@ -151,11 +151,15 @@ export async function failoverJourney(app: ConsoleApp): Promise<void> {
     const lines = failover.locator('ul.moved li');
     await expect(lines).toHaveCount(moved);
     // "transfers-2: bank-ledger-3…a4633d → bank-ledger-1…ec1535": the dead member's partitions,
-    // every one of them now with a survivor.
+    // every one of them now with a survivor. The high-availability assignor may also move a
+    // survivor's task to balance (every client is caught up on these small stores): under the
+    // cooperative protocol its owner revokes it this round ("→ ∅") and the follow-up assigns it.
     const texts = (await lines.allTextContents()).map((t) => t.trim());
     const toSurvivor = new RegExp(`→ (${SURVIVORS.join('|')})…`);
-    for (const line of texts) expect(line, 'a moved partition goes to a survivor').toMatch(toSurvivor);
-    expect(texts.filter((line) => line.includes(`: ${KILLED}…`)).length, `partitions moved away from ${KILLED}`).toBeGreaterThanOrEqual(1);
+    const fromKilled = texts.filter((line) => line.includes(`: ${KILLED}…`));
+    expect(fromKilled.length, `partitions moved away from ${KILLED}`).toBeGreaterThanOrEqual(1);
+    for (const line of fromKilled) expect(line, 'a dead member’s partition goes to a survivor').toMatch(toSurvivor);
+    for (const line of texts) expect(line, 'every move is to a survivor or a revocation by a survivor').toMatch(new RegExp(`(→ (${SURVIVORS.join('|')})…)|(: (${SURVIVORS.join('|')})…\\S* → ∅)`));
     await shot(app, 'rebalances');
   });
 

@@ -36,21 +36,35 @@ function lastFault(faults: readonly InstanceFault[], instanceId: string, before:
 
 const FAULT_WORDS: Record<string, string> = { kill: 'killed', freeze: 'frozen', crash: 'crashed' };
 
-export function rebalanceCause(entry: GenerationEntry, faults: readonly InstanceFault[]): RebalanceCause {
+/**
+ * Members that left: the monitor's before / after when it saw them; else (the monitor polls and
+ * can miss a generation that lasted less than a poll) hosted instances that were in the previous
+ * generation, are not in this one, and had a fault in between.
+ */
+function leftMembers(entry: GenerationEntry, previous: GenerationEntry | null, faults: readonly InstanceFault[]): { memberId: string; instanceId: string | null }[] {
+  if (entry.membersBefore.length > 0 && entry.membersAfter.length > 0) {
+    return entry.membersBefore.filter((m) => !entry.membersAfter.includes(m)).map((memberId) => ({ memberId, instanceId: instanceOfMember(entry, memberId, faults) }));
+  }
+  if (!previous || entry.members.length === 0) return [];
+  const since = previous.completedTs ?? previous.startedTs ?? 0;
+  const here = new Set(entry.members.map((m) => m.instanceId));
+  return previous.members
+    .filter((m) => !here.has(m.instanceId) && faults.some((f) => f.instanceId === m.instanceId && f.kind !== 'start' && f.ts >= since))
+    .map((m) => ({ memberId: m.memberId, instanceId: m.instanceId }));
+}
+
+/** Why this generation happened; `previous` is the group's generation before it, if known. */
+export function rebalanceCause(entry: GenerationEntry, faults: readonly InstanceFault[], previous: GenerationEntry | null = null): RebalanceCause {
   const rounds = entry.members.map((m) => m.round);
   const reasons = entry.members.map((m) => m.reason ?? '');
-  if (rounds.includes('probing')) return { kind: 'probing', text: 'probing rebalance: the assignor checks whether warm-up tasks have caught up' };
-  if (reasons.some((r) => /revoke/i.test(r))) return { kind: 'follow-up', text: 'cooperative follow-up: the tasks revoked in the previous round are assigned' };
-
   const startedAt = entry.startedTs ?? (entry.completedTs ?? 0) - (entry.durationMs ?? 0);
-  const left = entry.membersBefore.filter((m) => entry.membersAfter.length > 0 && !entry.membersAfter.includes(m));
   const texts: string[] = [];
   let kind: CauseKind | null = null;
-  for (const memberId of left) {
-    const instanceId = instanceOfMember(entry, memberId, faults);
+  const left = leftMembers(entry, previous, faults);
+  for (const { memberId, instanceId } of left) {
     const fault = instanceId ? lastFault(faults, instanceId, startedAt, ['kill', 'freeze', 'crash', 'stop']) : null;
     if (!fault || !instanceId) {
-      texts.push(`${memberId} left`);
+      texts.push(`${instanceId ?? memberId} left`);
       kind ??= 'left';
       continue;
     }
@@ -64,13 +78,20 @@ export function rebalanceCause(entry: GenerationEntry, faults: readonly Instance
       kind ??= 'session-timeout';
     }
   }
-  const joined = entry.membersAfter.filter((m) => entry.membersBefore.length > 0 && !entry.membersBefore.includes(m));
+  const joined = entry.membersBefore.length > 0 ? entry.membersAfter.filter((m) => !entry.membersBefore.includes(m)) : [];
+  const leftInstances = new Set(left.map((l) => l.instanceId).filter((id): id is string => id !== null));
   for (const memberId of joined) {
     const instanceId = instanceOfMember(entry, memberId, faults);
-    if (left.some((l) => instanceOfMember(entry, l, faults) === instanceId && instanceId !== null)) {
-      texts.push(`${instanceId} rejoined as a new member`);
-    } else texts.push(`${instanceId ?? memberId} joined`);
+    texts.push(instanceId !== null && leftInstances.has(instanceId) ? `${instanceId} rejoined as a new member` : `${instanceId ?? memberId} joined`);
     kind ??= 'joined';
+  }
+  // The round this generation was, said after who left or joined.
+  if (rounds.includes('probing')) {
+    texts.push('probing rebalance: the assignor checks whether warm-up tasks have caught up');
+    kind ??= 'probing';
+  } else if (reasons.some((r) => /revoke/i.test(r))) {
+    texts.push('cooperative follow-up: the tasks revoked in the previous round are assigned');
+    kind ??= 'follow-up';
   }
   if (kind) return { kind, text: texts.join('; ') };
 
@@ -78,10 +99,8 @@ export function rebalanceCause(entry: GenerationEntry, faults: readonly Instance
   const lost = entry.members.filter((m) => m.lost.length > 0);
   if (lost.length) return { kind: 'lost', text: `${lost.map((m) => m.instanceId).join(', ')} lost the generation (tasks ${lost.flatMap((m) => m.lost).join(', ')} closed without hand-over)` };
   // Only the instances have spoken: a member that joined for the first time says so.
-  if (reasons.some((r) => /joining the group|initial join/i.test(r))) {
-    const newcomers = entry.members.filter((m) => /joining the group|initial join/i.test(m.reason ?? '')).map((m) => m.instanceId);
-    return { kind: 'joined', text: `${newcomers.join(', ')} joined` };
-  }
+  const newcomers = entry.members.filter((m) => /joining the group|initial join/i.test(m.reason ?? '')).map((m) => m.instanceId);
+  if (newcomers.length) return { kind: 'joined', text: `${newcomers.join(', ')} joined` };
   if (entry.cause && entry.cause !== 'unknown') return { kind: 'other', text: entry.cause };
   const said = [...new Set(reasons.filter(Boolean))];
   return { kind: 'other', text: said.length ? `members rejoined: ${said.join('; ')}` : 'cause unknown' };

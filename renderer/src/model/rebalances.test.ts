@@ -135,3 +135,22 @@ describe('rebalance rounds, causes and pauses', () => {
     expect(s.entries[0]!.staticRejoins).toEqual([{ instanceId: 'wc-1', ts: 4_000 }]);
   });
 });
+
+describe('rebalance causes when the monitor missed a generation', () => {
+  beforeEach(() => resetSeq());
+  it('names the instance that is gone since the previous generation, and keeps the round after it', () => {
+    const s = initialRebalances();
+    const r = (generation: number, memberId: string, over: Record<string, unknown> = {}) => ({ ...rebalance(generation, memberId, [], []), ...over });
+    applyRebalances(s, telemetry('wc-1', r(1, 'wc-1-a'), 1_000), appOf);
+    applyRebalances(s, telemetry('wc-2', r(1, 'wc-2-b'), 1_000), appOf);
+    applyRebalances(s, ev('instance.state', { instance: { ...info('wc-2'), applicationId: 'word-count', state: 'frozen' }, from: 'running', reason: '', ts: 2_000 }), appOf);
+    applyRebalances(s, telemetry('wc-1', r(2, 'wc-1-a', { round: 'revoke', reason: 'group is already rebalancing' }), 12_500), appOf);
+    applyRebalances(s, telemetry('wc-1', r(3, 'wc-1-a', { reason: 'need to revoke partitions and re-join' }), 13_000), appOf);
+    const [g3, g2, g1] = timeline(s, 'word-count');
+    expect(rebalanceCause(g2!, s.faults, g1!)).toEqual({ kind: 'session-timeout', text: 'session timeout: wc-2 was frozen; the coordinator removed it 10.4 s later' });
+    // The monitor's view spans both generations: member left, and this one is the follow-up.
+    g3!.membersBefore = ['wc-1-a', 'wc-2-b'];
+    g3!.membersAfter = ['wc-1-a'];
+    expect(rebalanceCause(g3!, s.faults, g2!).text).toMatch(/^session timeout: wc-2 was frozen; .*; cooperative follow-up/);
+  });
+});
