@@ -35,6 +35,25 @@ export type AppName = z.infer<typeof AppName>;
 export const Guarantee = z.enum(['at_most_once', 'at_least_once', 'exactly_once_v2']);
 export type Guarantee = z.infer<typeof Guarantee>;
 
+/**
+ * The timings instances.start offers, by name. 'kafka': Kafka 4.x's own defaults (ConsumerConfig
+ * session.timeout.ms 45000 and heartbeat.interval.ms 3000, StreamsConfig
+ * probing.rebalance.interval.ms 600000), which the runtime uses when given nothing. 'demo': the
+ * console's short timings, so that a kill heals in seconds — an explicit, labelled choice.
+ */
+export const TIMINGS = {
+  kafka: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000, probingRebalanceIntervalMs: 600_000 },
+  demo: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 },
+} as const;
+export type TimingsName = keyof typeof TIMINGS;
+
+/** The timings an instance runs with: the named set, its session timeout overridden, the heartbeat at most a third of it (Kafka's advice). */
+export function effectiveTimings(name: TimingsName, sessionTimeoutMs?: number): { sessionTimeoutMs: number; heartbeatIntervalMs: number; probingRebalanceIntervalMs: number } {
+  const base = TIMINGS[name];
+  if (sessionTimeoutMs === undefined) return { ...base };
+  return { ...base, sessionTimeoutMs, heartbeatIntervalMs: Math.max(100, Math.min(base.heartbeatIntervalMs, Math.floor(sessionTimeoutMs / 3))) };
+}
+
 export const InstanceState = z.enum(['starting', 'running', 'frozen', 'stopping', 'stopped', 'killed', 'crashed']);
 export type InstanceState = z.infer<typeof InstanceState>;
 
@@ -157,9 +176,9 @@ export const COMMANDS = {
       applicationId: z.string().min(1).optional(),
       partitions: z.number().int().min(1).max(256).default(6),
       /**
-       * 'demo' (the console's default, named as such): session timeout 10 s, heartbeat 1 s, a probing
-       * rebalance every 30 s, so a kill heals in seconds; 'kafka': Kafka's own defaults (45 s, 3 s,
-       * 10 min). sessionTimeoutMs overrides either.
+       * TIMINGS by name: 'demo' (the console's default, named as such): session timeout 10 s,
+       * heartbeat 1 s, a probing rebalance every 30 s, so a kill heals in seconds; 'kafka': Kafka's
+       * own defaults (45 s, 3 s, 10 min). sessionTimeoutMs overrides either (effectiveTimings).
        */
       timings: z.enum(['demo', 'kafka']).default('demo'),
       sessionTimeoutMs: z.number().int().min(1000).max(300_000).optional(),

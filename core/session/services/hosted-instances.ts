@@ -2,6 +2,7 @@
 // <applicationId>-<n>. Commands go to the supervisor; what it and the instances report becomes
 // instance.* events, and each instance's InstanceInfo (state, streams state, tasks) is kept here.
 import type { z } from 'zod';
+import { TIMINGS, effectiveTimings } from '../api.js';
 import type { AppName, InstanceInfo } from '../api.js';
 import { CommandFailure, errorText, issuesText } from '../errors.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
@@ -15,12 +16,8 @@ import type { ClusterConnection } from './connection.js';
 import type { Publisher } from './events.js';
 import type { GroupMemberRef } from './group-members.js';
 
-/**
- * The console's demonstration timings, chosen so that a kill heals in seconds rather than Kafka's
- * 45 s session timeout: session 10 s, heartbeat 1 s, probing rebalances every 30 s (Kafka: 10 min,
- * at least 1 min). Used when instances.start asks for timings 'demo' (its default), never silently.
- */
-export const DEMO_TIMINGS = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 } as const;
+/** The console's demonstration timings (api.ts's TIMINGS.demo), used when instances.start asks for them (its default), never silently. */
+export const DEMO_TIMINGS = TIMINGS.demo;
 
 const TERMINAL = new Set(['stopped', 'killed', 'crashed']);
 const ACTIVE = new Set(['starting', 'running', 'frozen', 'stopping']);
@@ -138,13 +135,10 @@ export class HostedInstances {
         groupInstanceId: id,
         rebalanceProtocol: args.rebalanceProtocol,
         numStandbyReplicas: args.numStandbyReplicas,
-        ...(args.timings === 'demo' ? DEMO_TIMINGS : {}),
+        // Kafka's defaults are the runtime's own; passed anyway, so what runs is what was chosen.
+        ...effectiveTimings(args.timings, args.sessionTimeoutMs),
         app: { input, output },
       };
-      if (args.sessionTimeoutMs !== undefined) {
-        config.sessionTimeoutMs = args.sessionTimeoutMs;
-        config.heartbeatIntervalMs = Math.max(100, Math.min(args.timings === 'demo' ? 1000 : 3000, Math.floor(args.sessionTimeoutMs / 3)));
-      }
       this.#instances.set(id, {
         info: {
           id,
