@@ -31,6 +31,18 @@ function ends(end: number): EndOffsets {
   return { byPartition: new Map([[KEY, { highWatermark: end, lastStable: end, leader: 1 }]]), existing: new Set(['in']), failures: [] };
 }
 
+describe('GroupWatcher members', () => {
+  it("carries a static member's group.instance.id from the description, null for a dynamic one", async () => {
+    const g = group(2);
+    const described = { ...g, members: [{ ...g.members[0]!, groupInstanceId: 'ledger-1' }, { ...g.members[1]!, groupInstanceId: null }] };
+    const { snapshot } = await watcher().update(described, new Map(), ends(0), { bytesLeft: 0 }, 0);
+    expect(snapshot.members.map((m) => [m.memberId, m.groupInstanceId])).toEqual([
+      ['m0', 'ledger-1'],
+      ['m1', null],
+    ]);
+  });
+});
+
 describe('GroupWatcher status', () => {
   it('judges a slow committer on its commits, not on every poll: WARN once lag only grows from commit to commit', async () => {
     // Commits every 5 s, polled every second; lag at each commit grows by 31, 0 → 558.

@@ -21,6 +21,9 @@ import { RebalanceTracker, type RebalanceEvent } from './rebalance.js';
 import { EMPTY_WINDOW, evaluatePartition, observe, worstStatus, type EvaluatorRules, type PartitionWindow } from './lag-evaluator.js';
 import type { LagStatus } from './types.js';
 
+/** A member as DescribeGroups v4+ describes it: kafkajs's shape, plus the static identity kafkajs (v0–2) never reads. */
+export type DescribedMember = GroupDescription['members'][number] & { groupInstanceId?: string | null };
+
 export interface GroupWatcherOptions {
   memberInstance: (clientId: string) => string | null;
   readCommitted: (groupId: string) => boolean;
@@ -60,6 +63,7 @@ export class GroupWatcher {
       clientHost: m.clientHost,
       assignment: decodeAssignment(group.protocolType, m.memberAssignment),
       instanceId: this.opts.memberInstance(m.clientId),
+      groupInstanceId: (m as DescribedMember).groupInstanceId ?? null,
       streams: streams?.[i] ?? null,
     }));
     const rebalances = this.tracker.observe(group.groupId, { state: group.state, members }, now);

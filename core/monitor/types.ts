@@ -61,6 +61,8 @@ export const GroupMember = z.object({
   assignment: TopicPartitionList,
   /** The hosted instance this member belongs to, when the session can tell. */
   instanceId: z.string().nullable(),
+  /** Its group.instance.id when it is a static member (DescribeGroups v4+); null for a dynamic one or when the description does not say. */
+  groupInstanceId: z.string().nullable().optional(),
   /** Its Kafka Streams tasks, for members of groups with protocol "stream"; null otherwise or
    * when the user data does not decode. */
   streams: StreamsMemberInfo.nullable().optional(),
