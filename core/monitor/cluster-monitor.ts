@@ -10,7 +10,9 @@ import { MONITOR_CONNECTION_TIMEOUT_MS, MONITOR_REQUEST_TIMEOUT_MS } from './kaf
 import { LogReader } from './log-reader.js';
 import { endOffsets, type CommittedOffsets, type EndOffsets, type LatestOffsetsReader } from './offsets.js';
 import { askCoordinators } from './coordinators.js';
-import { committedOffsets, describeGroups } from './group-requests.js';
+import { committedOffsets, describeGroups, listGroups } from './group-requests.js';
+import { ApiKey } from '../protocol/apis.js';
+import type { MetadataResponse } from '../protocol/schema/generated/index.js';
 import { TopicLeaders } from './topic-leaders.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 import { KafkaClient } from '../client/client.js';
@@ -142,11 +144,10 @@ export class ClusterMonitor {
   }
 
   private async poll(): Promise<void> {
-    let admin: Admin;
-    let cluster: Awaited<ReturnType<Admin['describeCluster']>>;
+    let cluster: { brokers: Array<{ nodeId: number; host: string; port: number }>; clusterId: string | null };
     try {
-      admin = await this.connectedAdmin();
-      cluster = await admin.describeCluster();
+      await this.connectedAdmin();
+      cluster = await this.describeCluster();
     } catch (e) {
       await this.unreachable(e);
       return;
@@ -165,19 +166,29 @@ export class ClusterMonitor {
       error: null,
       retryInMs: null,
     });
-    await this.section('groups', () => this.pollGroups(admin));
+    await this.section('groups', () => this.pollGroups());
     await this.section('transactions', () => this.pollTransactions());
   }
 
   /**
-   * Every poll: ListGroups, then per coordinator one DescribeGroups and one OffsetFetch (several
-   * groups per request on v8+) for all its groups, and per leader two ListOffsets for all the
-   * partitions; topic metadata only when it is due (topic-leaders.ts).
+   * Brokers and cluster id: Metadata for no topic, not retried (the poll loop retries). kafkajs's
+   * describeCluster and listGroups ask for every topic's metadata each time.
    */
-  private async pollGroups(admin: Admin): Promise<void> {
+  private async describeCluster(): Promise<{ brokers: Array<{ nodeId: number; host: string; port: number }>; clusterId: string | null }> {
+    const conn = await this.raw.anyConnection();
+    const res = await conn.request<MetadataResponse>(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false }, { min: 1 });
+    return { brokers: res.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })), clusterId: res.clusterId };
+  }
+
+  /**
+   * Every poll: ListGroups to each broker, then per coordinator one DescribeGroups and one
+   * OffsetFetch (several groups per request on v8+) for all its groups, and per leader two
+   * ListOffsets for all the partitions; topic metadata only when it is due (topic-leaders.ts).
+   */
+  private async pollGroups(): Promise<void> {
     const filter = this.opts.groupFilter ?? (() => true);
-    const { groups: listed } = await admin.listGroups();
-    const ids = listed.map((g) => g.groupId).filter((id) => filter(id)).sort();
+    const listed = await Promise.all(this.brokers.map(async (b) => listGroups(await this.raw.nodeConnection(b.nodeId))));
+    const ids = [...new Set(listed.flat())].filter((id) => filter(id)).sort();
     const describeError = (e: unknown) => describeFailure(e, this.bootstrap);
     const [descriptions, offsets] = await Promise.all([
       askCoordinators(this.raw, 'DescribeGroups', ids, describeGroups, describeError),

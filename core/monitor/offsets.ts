@@ -1,33 +1,17 @@
-// Committed offsets and partition end offsets, through kafkajs where it can and raw requests
-// where it cannot. kafkajs's admin.fetchTopicOffsets sends ListOffsets without an isolation
-// level, which its request encoders default to READ_COMMITTED: what it calls `high` is the last
-// stable offset (LSO), not the high watermark. The high watermark comes from a raw ListOffsets
-// with read_uncommitted, sent to each partition's leader.
-import type { Admin } from 'kafkajs';
+// Partition end offsets for lag: the last stable offset (LSO, where a read_committed consumer's
+// lag ends) and the high watermark, each from one ListOffsets per leader for all its partitions
+// (read_committed and read_uncommitted respectively), as kafka-lag-exporter asks them.
 import { partitionKey } from '../protocol/topic-partition.js';
 
 /** "topic\0partition" → committed offset; partitions without one are absent. */
 export type CommittedOffsets = Map<string, number>;
 
 export interface PartitionEnds {
-  /** The high watermark, or the LSO when it could not be read raw. */
+  /** The high watermark, or the LSO when it could not be read. */
   highWatermark: number;
   lastStable: number;
   leader: number;
 }
-
-export async function committedOffsets(admin: Admin, groupId: string): Promise<CommittedOffsets> {
-  const out: CommittedOffsets = new Map();
-  for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
-    for (const p of partitions) {
-      const offset = Number(p.offset);
-      if (offset >= 0) out.set(partitionKey(topic, p.partition), offset);
-    }
-  }
-  return out;
-}
-
-export type HighWatermarkReader = (byLeader: Map<number, Map<string, number[]>>) => Promise<Map<string, number>>;
 
 export interface EndOffsets {
   /** "topic\0partition" → ends; a partition of an existing topic is missing when its LSO could not be read. */
@@ -38,36 +22,65 @@ export interface EndOffsets {
   failures: string[];
 }
 
-export async function endOffsets(admin: Admin, topics: ReadonlySet<string>, readHighWatermarks: HighWatermarkReader | null): Promise<EndOffsets> {
-  const ends = new Map<string, PartitionEnds>();
-  const failures: string[] = [];
-  if (topics.size === 0) return { byPartition: ends, existing: new Set(), failures };
-  const { topics: metadata } = await admin.fetchTopicMetadata();
-  const existing = metadata.filter((t) => topics.has(t.name));
-  const leaders = new Map<string, number>();
+export type Isolation = 'read_committed' | 'read_uncommitted';
+
+/** One ListOffsets (latest) to a node for these partitions: topic → partition → offset; partitions in error are absent. */
+export type LatestOffsetsReader = (nodeId: number, topics: Map<string, number[]>, isolation: Isolation) => Promise<Map<string, Map<number, number>>>;
+
+export interface ReadEnds extends EndOffsets {
+  /** Why high watermarks could not be read (lag then ends at the LSO). */
+  highWatermarkFailures: string[];
+  /** Partitions without a leader or whose leader answered with an error: metadata is due. */
+  unanswered: number;
+}
+
+/**
+ * End offsets of every partition of `topics` (the existing ones: topic → partition → leader, −1
+ * for none), two requests per leader.
+ */
+export async function endOffsets(
+  topics: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  read: LatestOffsetsReader,
+  describe: (e: unknown) => string,
+): Promise<ReadEnds> {
   const byLeader = new Map<number, Map<string, number[]>>();
-  for (const t of existing) {
-    for (const p of t.partitions) {
-      leaders.set(partitionKey(t.name, p.partitionId), p.leader);
-      const perTopic = byLeader.get(p.leader) ?? new Map<string, number[]>();
-      byLeader.set(p.leader, perTopic);
-      perTopic.set(t.name, [...(perTopic.get(t.name) ?? []), p.partitionId]);
+  let unanswered = 0;
+  for (const [topic, partitions] of topics) {
+    for (const [partition, leader] of partitions) {
+      if (leader < 0) {
+        unanswered++;
+        continue;
+      }
+      const perTopic = byLeader.get(leader) ?? new Map<string, number[]>();
+      byLeader.set(leader, perTopic);
+      const list = perTopic.get(topic) ?? [];
+      perTopic.set(topic, list);
+      list.push(partition);
     }
   }
-  const [stable, high] = await Promise.all([
-    Promise.allSettled(existing.map(async (t) => ({ topic: t.name, offsets: await admin.fetchTopicOffsets(t.name) }))),
-    readHighWatermarks ? readHighWatermarks(byLeader) : Promise.resolve(new Map<string, number>()),
-  ]);
-  stable.forEach((r, i) => {
-    if (r.status === 'rejected') {
-      failures.push(`end offsets of ${existing[i]!.name}: ${(r.reason as Error).message}`);
-      return;
-    }
-    for (const o of r.value.offsets) {
-      const key = partitionKey(r.value.topic, o.partition);
-      const lastStable = Number(o.high);
-      ends.set(key, { lastStable, highWatermark: Math.max(lastStable, high.get(key) ?? lastStable), leader: leaders.get(key) ?? -1 });
-    }
-  });
-  return { byPartition: ends, existing: new Set(existing.map((t) => t.name)), failures };
+  const byPartition = new Map<string, PartitionEnds>();
+  const failures: string[] = [];
+  const highWatermarkFailures: string[] = [];
+  await Promise.all(
+    [...byLeader].map(async ([leader, asked]) => {
+      const [stable, high] = await Promise.allSettled([read(leader, asked, 'read_committed'), read(leader, asked, 'read_uncommitted')]);
+      if (high.status === 'rejected') highWatermarkFailures.push(`broker ${leader}: ${describe(high.reason)}`);
+      if (stable.status === 'rejected') {
+        failures.push(`end offsets from broker ${leader}: ${describe(stable.reason)}`);
+        return;
+      }
+      for (const [topic, partitions] of asked) {
+        for (const partition of partitions) {
+          const lastStable = stable.value.get(topic)?.get(partition);
+          if (lastStable === undefined) {
+            unanswered++;
+            continue;
+          }
+          const hw = high.status === 'fulfilled' ? high.value.get(topic)?.get(partition) : undefined;
+          byPartition.set(partitionKey(topic, partition), { lastStable, highWatermark: Math.max(lastStable, hw ?? lastStable), leader });
+        }
+      }
+    }),
+  );
+  return { byPartition, existing: new Set(topics.keys()), failures, highWatermarkFailures, unanswered };
 }
