@@ -403,11 +403,12 @@ export class GroupCoordinator {
   /**
    * As Kafka's classicGroupLeave: an empty member id removes a static member by its instance id
    * (administrative removal); a pending member id just goes; any other must pass memberError.
+   * groupErrorCode: the group's own error (unknown, dead), which v3+ answers alone at the top.
    */
-  leave(groupId: string, who: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; members: number[] } {
+  leave(groupId: string, who: { memberId: string; groupInstanceId: string | null }[]): { errorCode: number; groupErrorCode: number; members: number[] } {
     const g = this.groups.get(groupId);
-    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: who.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
-    if (g.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: who.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE) };
+    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, groupErrorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: who.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
+    if (g.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupErrorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: who.map(() => ErrorCode.COORDINATOR_NOT_AVAILABLE) };
     const codes = who.map((w) => {
       const pendingTimer = g.pending.get(w.memberId);
       if (w.memberId !== '' && pendingTimer) {
@@ -432,7 +433,7 @@ export class GroupCoordinator {
       this.removeMember(g, m, 'leave-group');
       return 0;
     });
-    return { errorCode: codes.length === 1 ? codes[0]! : 0, members: codes };
+    return { errorCode: codes.length === 1 ? codes[0]! : 0, groupErrorCode: 0, members: codes };
   }
 
   // ---- OffsetCommit, TxnOffsetCommit ----

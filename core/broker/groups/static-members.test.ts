@@ -145,6 +145,26 @@ describe('static members (group.instance.id) on the wire', () => {
     expect(b.broker.groups.describe(groupId).state).toBe('Empty');
   });
 
+  it("LeaveGroup v3+ answers as Kafka: a member's error beside it with NONE at the top; an unknown group's alone at the top", async () => {
+    const groupId = 'static-leave-errors';
+    const topic = 'static-leave-errors-in';
+    b.broker.topics.create(topic, 1);
+    const j = await join(groupId, topic, { memberId: '', instanceId: 'i-1' });
+    expect(j.errorCode).toBe(0);
+    // An administrative removal (empty member id) of an instance id the group does not hold.
+    const unknown = await leave(groupId, { memberId: '', instanceId: 'i-other' });
+    expect(unknown.errorCode).toBe(0);
+    expect(unknown.members).toEqual([expect.objectContaining({ memberId: '', groupInstanceId: 'i-other', errorCode: ErrorCode.UNKNOWN_MEMBER_ID })]);
+    const noGroup = await leave('static-leave-no-such-group', { memberId: '', instanceId: 'i-1' });
+    expect(noGroup.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(noGroup.members).toEqual([]);
+    // And the one it holds goes by its instance id alone.
+    const removed = await leave(groupId, { memberId: '', instanceId: 'i-1' });
+    expect(removed.errorCode).toBe(0);
+    expect(removed.members).toEqual([expect.objectContaining({ groupInstanceId: 'i-1', errorCode: 0 })]);
+    expect(b.broker.groups.describe(groupId).members).toEqual([]);
+  });
+
   it('a static member restarting during PreparingRebalance joins that rebalance and gets its partitions back', async () => {
     const groupId = 'static-preparing';
     const topic = 'static-preparing-in';

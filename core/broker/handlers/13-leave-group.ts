@@ -1,4 +1,5 @@
-// LeaveGroup (13) v0-3: one member (v0-2) or a batch of members with per-member errors (v3+).
+// LeaveGroup (13) v0-3: one member (v0-2) or a batch of members with per-member errors (v3+;
+// the top-level error is then the group's own only).
 // On a node that does not coordinate the group: NOT_COORDINATOR at the top, no member results.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../../protocol/schema/generated/index.js';
@@ -16,10 +17,10 @@ export const leaveGroup = defineHandler<LeaveGroupRequest, LeaveGroupResponseInp
       ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
       : [{ memberId: req.memberId, groupInstanceId: null }];
     const r = broker.groups.leave(req.groupId, who);
-    return {
-      throttleTimeMs: 0,
-      errorCode: batch && r.members.length > 0 && r.errorCode !== 0 && who.length > 1 ? 0 : r.errorCode,
-      members: who.map((w, i) => ({ ...w, errorCode: r.members[i]! })),
-    };
+    if (!batch) return { throttleTimeMs: 0, errorCode: r.errorCode, members: [] };
+    // v3+ as Kafka's GroupMetadataManager.classicGroupLeave: the group's own error (unknown,
+    // dead) alone at the top; otherwise NONE there and each member's code beside it.
+    if (r.groupErrorCode !== 0) return { throttleTimeMs: 0, errorCode: r.groupErrorCode, members: [] };
+    return { throttleTimeMs: 0, errorCode: 0, members: who.map((w, i) => ({ ...w, errorCode: r.members[i]! })) };
   },
 });
