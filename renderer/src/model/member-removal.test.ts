@@ -27,6 +27,7 @@ describe('member removal', () => {
 
   it('is not offered once the group is seen without the member, nor for a running instance', () => {
     expect(instanceRemoval({ id: 'ledger-2', applicationId: 'ledger', state: 'frozen' }, group([{ memberId: 'ledger-1-def', instanceId: 'ledger-1' }]), 'm')).toBeNull();
+    expect(instanceRemoval({ id: 'ledger-2', applicationId: 'ledger', state: 'stopped' }, group([]), 'm')).toBeNull();
     expect(instanceRemoval({ id: 'ledger-2', applicationId: 'ledger', state: 'running' }, group([{ memberId: 'x', instanceId: 'ledger-2' }]), 'x')).toBeNull();
   });
 

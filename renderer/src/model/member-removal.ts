@@ -26,7 +26,7 @@ export function instanceRemoval(instance: { id: string; applicationId: string; s
   if (removableBecause(instance.state) === null) return null;
   const seen = group?.members.find((m) => m.instanceId === instance.id);
   // Once the monitor shows the group without it, there is nothing to remove.
-  if (group !== undefined && seen === undefined && group.members.length > 0) return null;
+  if (group !== undefined && seen === undefined) return null;
   return { groupId: instance.applicationId, memberId: seen?.memberId ?? telemetryMemberId ?? '', groupInstanceId: instance.id };
 }
 
