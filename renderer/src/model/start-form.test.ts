@@ -10,7 +10,7 @@ describe('start form', () => {
     const form = applyPreset(defaultStartForm(), 'kafka');
     expect(form.sessionTimeoutS).toBe(45);
     expect(activePreset(form)).toBe('kafka');
-    expect(formTimings(form)).toEqual({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000, probingRebalanceIntervalMs: 600_000 });
+    expect(formTimings(form)).toMatchObject({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000, probingRebalanceIntervalMs: 600_000 });
     // Sent by name, with no override: the runtime's own defaults apply.
     expect(parsed(form)).toMatchObject({ timings: 'kafka' });
     expect(parsed(form).sessionTimeoutMs).toBeUndefined();
@@ -21,14 +21,14 @@ describe('start form', () => {
     expect(activePreset(form)).toBe('demo');
     expect(TIMING_PRESETS.find((p) => p.name === 'demo')!.label).toBe('Demo timings');
     expect(TIMING_PRESETS.find((p) => p.name === 'kafka')!.label).toBe('Kafka defaults');
-    expect(formTimings(form)).toEqual({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 });
+    expect(formTimings(form)).toMatchObject({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 });
     expect(parsed(form)).toMatchObject({ timings: 'demo', rebalanceProtocol: 'cooperative', numStandbyReplicas: 0, guarantee: 'exactly_once_v2' });
   });
 
   it('a session timeout typed over a preset is sent as an override, the heartbeat at most a third of it', () => {
     const form = { ...applyPreset(defaultStartForm(), 'kafka'), sessionTimeoutS: 6 };
     expect(activePreset(form)).toBeNull();
-    expect(formTimings(form)).toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 2_000, probingRebalanceIntervalMs: 600_000 });
+    expect(formTimings(form)).toMatchObject({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 2_000, probingRebalanceIntervalMs: 600_000 });
     expect(parsed(form)).toMatchObject({ timings: 'kafka', sessionTimeoutMs: 6_000 });
     // Choosing a preset again replaces the typed value.
     expect(activePreset(applyPreset(form, 'demo'))).toBe('demo');
