@@ -280,8 +280,15 @@ export class ClusterMonitor {
       return;
     }
     const transactions = this.txnWatcher.update(described, now);
-    const held = lsoHolds(described, await this.transactionPartitionEnds(described), now);
-    this.emitTransactions(transactions, true, held);
+    // Without the offsets the transactions are still worth showing; the holds wait for the next poll.
+    let ends: PartitionEndsByKey = new Map();
+    try {
+      ends = await this.transactionPartitionEnds(described);
+      this.clear('txn-ends');
+    } catch (e) {
+      this.report('txn-ends', `cannot read the offsets of partitions in open transactions: ${describeFailure(e, this.bootstrap)}`);
+    }
+    this.emitTransactions(transactions, true, lsoHolds(described, ends, now));
   }
 
   /** LSO and high watermark of every partition in an open transaction, from its leader. */
