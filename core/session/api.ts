@@ -42,13 +42,19 @@ export type Guarantee = z.infer<typeof Guarantee>;
  * console's short timings, so that a kill heals in seconds — an explicit, labelled choice.
  */
 export const TIMINGS = {
-  kafka: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000, probingRebalanceIntervalMs: 600_000 },
-  demo: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000 },
+  kafka: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000, probingRebalanceIntervalMs: 600_000, acceptableRecoveryLag: 10_000 },
+  // acceptable.recovery.lag scaled to the demo's stores (hundreds of records a task, where
+  // Kafka's 10 000 would count every instance as caught up on every task): the assignor then
+  // prefers a standby or a warm-up copy over a cold instance, as it does on production-sized state.
+  demo: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, probingRebalanceIntervalMs: 30_000, acceptableRecoveryLag: 100 },
 } as const;
 export type TimingsName = keyof typeof TIMINGS;
 
 /** The timings an instance runs with: the named set, its session timeout overridden, the heartbeat at most a third of it (Kafka's advice). */
-export function effectiveTimings(name: TimingsName, sessionTimeoutMs?: number): { sessionTimeoutMs: number; heartbeatIntervalMs: number; probingRebalanceIntervalMs: number } {
+export function effectiveTimings(
+  name: TimingsName,
+  sessionTimeoutMs?: number,
+): { sessionTimeoutMs: number; heartbeatIntervalMs: number; probingRebalanceIntervalMs: number; acceptableRecoveryLag: number } {
   const base = TIMINGS[name];
   if (sessionTimeoutMs === undefined) return { ...base };
   return { ...base, sessionTimeoutMs, heartbeatIntervalMs: Math.max(100, Math.min(base.heartbeatIntervalMs, Math.floor(sessionTimeoutMs / 3))) };
@@ -177,8 +183,9 @@ export const COMMANDS = {
       partitions: z.number().int().min(1).max(256).default(6),
       /**
        * TIMINGS by name: 'demo' (the console's default, named as such): session timeout 10 s,
-       * heartbeat 1 s, a probing rebalance every 30 s, so a kill heals in seconds; 'kafka': Kafka's
-       * own defaults (45 s, 3 s, 10 min). sessionTimeoutMs overrides either (effectiveTimings).
+       * heartbeat 1 s, a probing rebalance every 30 s, so a kill heals in seconds, and
+       * acceptable.recovery.lag 100 for its small stores; 'kafka': Kafka's own defaults (45 s, 3 s,
+       * 10 min, 10 000). sessionTimeoutMs overrides either (effectiveTimings).
        */
       timings: z.enum(['demo', 'kafka']).default('demo'),
       sessionTimeoutMs: z.number().int().min(1000).max(300_000).optional(),

@@ -38,12 +38,12 @@ export const TIMING_PRESETS: readonly { name: TimingsName; label: string; title:
   {
     name: 'kafka',
     label: 'Kafka defaults',
-    title: "Kafka 4.x's own: session.timeout.ms 45 s, heartbeat.interval.ms 3 s, probing.rebalance.interval.ms 10 min — a crashed instance's tasks wait 45 s.",
+    title: "Kafka 4.x's own: session.timeout.ms 45 s, heartbeat.interval.ms 3 s, probing.rebalance.interval.ms 10 min, acceptable.recovery.lag 10 000 — a crashed instance's tasks wait 45 s.",
   },
   {
     name: 'demo',
     label: 'Demo timings',
-    title: "Streamwatch's short timings, not Kafka's: session timeout 10 s, heartbeat 1 s, a probing rebalance every 30 s — a kill heals in seconds.",
+    title: "Streamwatch's short timings, not Kafka's: session timeout 10 s, heartbeat 1 s, a probing rebalance every 30 s, acceptable.recovery.lag 100 (the demo's stores are small) — a kill heals in seconds.",
   },
 ];
 
