@@ -171,7 +171,7 @@ describe('apps.queryKey and apps.browseStore on the embedded cluster', () => {
     expect((fromStandby.value as { balance: number }).balance).toBe(expected.get(account));
     const frozen = await failure(session.handle('apps.browseStore', { applicationId: APP, instanceId: owner, task: first.task, store: BALANCES_STORE }));
     expect(frozen.code).toBe('conflict');
-    expect(frozen.message).toMatch(new RegExp(`instance ${owner} cannot read ${first.task}: .*frozen`));
+    expect(frozen.message).toBe(`cannot read task ${first.task}: instance ${owner} is frozen (its event loop is blocked); it cannot answer until it thaws`);
     await new Promise((r) => setTimeout(r, 6500)); // thawed
 
     // The owner stops (leaving the group): the task moves to the other instance, which answers the same.
@@ -183,6 +183,11 @@ describe('apps.queryKey and apps.browseStore on the embedded cluster', () => {
 
     const gone = await failure(session.handle('apps.browseStore', { applicationId: APP, instanceId: owner, task: first.task, store: BALANCES_STORE }));
     expect(gone.message).toMatch(/stopped; only a running instance answers queries/);
+    // The only instance left frozen: nobody can answer, and the failure says who and why.
+    await session.command('instances.freeze', { id: other, seconds: 2 });
+    const nobody = await failure(session.handle('apps.queryKey', { applicationId: APP, store: BALANCES_STORE, key: account }));
+    expect(nobody.code).toBe('conflict');
+    expect(nobody.message).toBe(`no instance can read task ${first.task} of ${APP}: instance ${other} (active copy) is frozen (its event loop is blocked); it cannot answer until it thaws`);
     const wrongSub = await failure(session.handle('apps.browseStore', { applicationId: APP, task: '1_0', store: BALANCES_STORE }));
     expect(wrongSub.code).toBe('invalid_args');
   }, 150_000);

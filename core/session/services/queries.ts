@@ -72,6 +72,9 @@ interface Answered {
   answer: StoreQueryAnswer;
 }
 
+/** Instances that may answer (a frozen one is refused with a reason worth reporting). */
+const LIVE = new Set(['starting', 'running', 'frozen']);
+
 /** Supervisor refusals that make a second (stale) question to the same instance pointless. */
 const UNREACHABLE = new Set(['frozen', 'not-running', 'timeout', 'exited', 'no-queries', 'unknown-store']);
 
@@ -144,7 +147,6 @@ export class Queries {
    * A chosen instance is asked for whatever copy it holds.
    */
   async #ask(applicationId: string, task: string, chosen: string | null, build: (staleStores: boolean) => StoreQuery): Promise<Answered> {
-    const failures: string[] = [];
     const ask = async (id: string, staleStores: boolean): Promise<Answered | QueryError> => {
       try {
         return { instanceId: id, answer: await this.#instances.query(id, build(staleStores), this.#timeoutMs) };
@@ -153,44 +155,44 @@ export class Queries {
         throw error;
       }
     };
-    const refused = (e: QueryError, role: string) => failures.push(`${e.instanceId}${role}: ${e.message.replace(`instance ${e.instanceId}: `, '')}`);
 
     if (chosen !== null) {
       const one = await ask(chosen, true);
       if (!(one instanceof QueryError)) return one;
-      throw new CommandFailure(`instance ${chosen} cannot read ${task}: ${one.message}`, failureCode([one]));
+      throw new CommandFailure(`cannot read task ${task}: ${one.message}`, failureCode([one]));
     }
 
     const holders = this.#instances.holdersOf(applicationId, task);
-    const live = this.#instances.ofApplication(applicationId).filter((h) => ['starting', 'running', 'frozen'].includes(h.info.state)).map((h) => h.info.id);
+    const live = this.#instances.ofApplication(applicationId).filter((h) => LIVE.has(h.info.state)).map((h) => h.info.id);
     if (live.length === 0) throw new CommandFailure(`no instance of ${applicationId} is running`, 'not_found');
     const candidates = [...new Set([...(holders.active === null ? [] : [holders.active]), ...holders.standby, ...live])];
-    const errors: QueryError[] = [];
+    const refusals: QueryError[] = [];
 
     // Active-only, in order: the owner first; the others answer 'not hosted' at once.
     const retry: string[] = [];
     for (const id of candidates) {
       const fresh = await ask(id, false);
       if (!(fresh instanceof QueryError)) return fresh;
-      if (UNREACHABLE.has(fresh.reason)) {
-        errors.push(fresh);
-        refused(fresh, roleLabel(id, holders));
-      } else retry.push(id);
+      if (UNREACHABLE.has(fresh.reason)) refusals.push(fresh);
+      else retry.push(id);
     }
     const stale = await Promise.all(retry.map((id) => ask(id, true)));
-    const answers = stale.filter((a): a is Answered => !(a instanceof QueryError));
-    for (const e of stale) if (e instanceof QueryError) {
-      errors.push(e);
-      refused(e, roleLabel(e.instanceId, holders));
+    const answers: Answered[] = [];
+    for (const a of stale) {
+      if (a instanceof QueryError) refusals.push(a);
+      else answers.push(a);
     }
     if (answers.length > 0) return answers.sort(byFreshness)[0]!;
-    throw new CommandFailure(`no instance can read task ${task} of ${applicationId}: ${failures.join('; ')}`, failureCode(errors));
+    const why = refusals.map((e) => e.message.replace(`instance ${e.instanceId}`, `instance ${e.instanceId}${roleLabel(e.instanceId, holders)}`));
+    throw new CommandFailure(`no instance can read task ${task} of ${applicationId}: ${why.join('; ')}`, failureCode(refusals));
   }
 
   #topology(applicationId: string): Topology {
     const hosted = this.#instances.ofApplication(applicationId);
     if (hosted.length === 0) throw new CommandFailure(`no instance of application '${applicationId}' is hosted by this console`, 'not_found');
-    return builtInTopology(hosted[0]!.info.app, applicationId);
+    // An application id may have run another app before; the live instances say which one runs now.
+    const current = hosted.find((h) => LIVE.has(h.info.state)) ?? hosted.at(-1)!;
+    return builtInTopology(current.info.app, applicationId);
   }
 
   /** Tasks of a sub-topology = the most partitions among its source topics (co-partitioned: all the same). */
@@ -223,8 +225,8 @@ function byFreshness(a: Answered, b: Answered): number {
 }
 
 function roleLabel(id: string, holders: { active: string | null; standby: string[] }): string {
-  if (holders.active === id) return ' (active)';
-  return holders.standby.includes(id) ? ' (standby)' : '';
+  if (holders.active === id) return ' (active copy)';
+  return holders.standby.includes(id) ? ' (standby copy)' : '';
 }
 
 /** A frozen or timed-out holder is a state the operator can change (conflict); nobody holding the task is not_found. */
