@@ -141,7 +141,7 @@ export const TransactionSnapshot = z.object({
   partitions: TopicPartitionList,
   /** Open longer than its timeout: the coordinator should have aborted it. */
   hanging: z.boolean(),
-  /** What the coordinator did to this id on its own, as the monitor saw it between polls (recent first-to-last, bounded). */
+  /** What the coordinator did to this id on its own, as the monitor saw it between polls: oldest first, the most recent 20. */
   coordinatorEvents: z.array(CoordinatorEvent),
 });
 export type TransactionSnapshot = z.infer<typeof TransactionSnapshot>;
