@@ -98,7 +98,6 @@ export class Session implements StreamwatchApi {
     this.#groupMembers = new GroupMembers({ connection: this.#connection, requestTimeoutMs: connectTimeoutMs * 2 });
     this.#instances = new HostedInstances(this.#events, {
       connection: this.#connection,
-      removeMember: (m) => this.#groupMembers.remove(m),
       resourceIntervalMs: options.resourceIntervalMs ?? 1000,
       onGeneration: (groupId, generation) => this.#monitoring.noteGeneration(groupId, generation),
     });

@@ -14,7 +14,6 @@ import { StreamsEvent } from '../../streams/index.js';
 import { DEFAULT_PARTITIONS } from './connection.js';
 import type { ClusterConnection } from './connection.js';
 import type { Publisher } from './events.js';
-import type { GroupMemberRef } from './group-members.js';
 
 /** The console's demonstration timings (api.ts's TIMINGS.demo), used when instances.start asks for them (its default), never silently. */
 export const DEMO_TIMINGS = TIMINGS.demo;
@@ -50,7 +49,6 @@ export class HostedInstances {
   readonly #events: Publisher;
   readonly #connection: ClusterConnection;
   readonly #onGeneration: (groupId: string, generation: number) => void;
-  readonly #removeMember: (m: GroupMemberRef) => Promise<unknown>;
   readonly #supervisor: Supervisor;
   readonly #instances = new Map<string, Hosted>();
 
@@ -62,14 +60,11 @@ export class HostedInstances {
       resourceIntervalMs: number;
       /** The generation in each rebalance an instance reports. */
       onGeneration: (groupId: string, generation: number) => void;
-      /** groups.removeMember: how a static instance leaves its group on a stop that leaves. */
-      removeMember: (m: GroupMemberRef) => Promise<unknown>;
     },
   ) {
     this.#events = events;
     this.#connection = deps.connection;
     this.#onGeneration = deps.onGeneration;
-    this.#removeMember = deps.removeMember;
     this.#supervisor = new Supervisor({ resourceIntervalMs: deps.resourceIntervalMs });
     this.#supervisor.onEvent((e) => this.#onSupervisorEvent(e));
   }
@@ -171,21 +166,11 @@ export class HostedInstances {
   /**
    * Kafka Streams' close with CloseOptions: remain in the group (its default on the classic
    * protocol; the static identity keeps the tasks until the session times out or Restart brings
-   * it back) or leave it (the group rebalances at once).
+   * it back) or leave it (the runtime removes its static member: the group rebalances at once).
    */
-  async stop(id: string, opts: { leaveGroup: boolean }): Promise<InstanceInfo['state']> {
-    const hosted = this.#hosted(id);
-    const state = await this.#supervisor.stop(id, 10_000, opts.leaveGroup ? 'requested (leave group)' : 'requested (remain in group)', { leaveGroup: opts.leaveGroup });
-    // A static member never sends a LeaveGroup itself: Kafka Streams removes it as an admin would,
-    // once its threads have stopped (KafkaStreams.streamThreadLeaveConsumerGroup). The instances
-    // are static under their own id; gone already (UNKNOWN_MEMBER_ID) is fine.
-    if (opts.leaveGroup && this.#connection.current?.bootstrap === hosted.bootstrap) {
-      await this.#removeMember({ groupId: hosted.info.applicationId, memberId: '', groupInstanceId: id }).catch((error: unknown) => {
-        if (error instanceof CommandFailure && error.code === 'not_found') return;
-        this.#events.publish({ type: 'instance.error', id, message: `could not remove ${id} from group ${hosted.info.applicationId}: ${errorText(error)}` });
-      });
-    }
-    return state;
+  stop(id: string, opts: { leaveGroup: boolean }): Promise<InstanceInfo['state']> {
+    this.#hosted(id);
+    return this.#supervisor.stop(id, 10_000, opts.leaveGroup ? 'requested (leave group)' : 'requested (remain in group)', { leaveGroup: opts.leaveGroup });
   }
 
   async kill(id: string): Promise<void> {

@@ -85,7 +85,8 @@ export class KafkaStreams {
   /**
    * Graceful: commits or aborts open work, then — as Kafka Streams' CloseOptions — remains in the
    * group (the default: its tasks wait for it until the session times out, or for its static
-   * identity to return) or leaves it (`leaveGroup: true`: the group rebalances at once). Idempotent.
+   * identity to return) or leaves it (`leaveGroup: true`: the group rebalances at once; a static
+   * member is removed on its behalf, as Kafka Streams does with the admin client). Idempotent.
    */
   close(opts: CloseOptions = {}): Promise<void> {
     this.#closed ??= (async () => {

@@ -11,6 +11,8 @@ import '../../kafkajs-fixes.js';
 import { KafkaClient, type KafkaClientConfig } from '../../client/client.js';
 import { Fetcher, type FetchedRecord } from '../../client/fetcher.js';
 import { GroupMember } from '../../client/group/group-member.js';
+import { removeMember } from '../../client/group/remove-members.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
 import type { GroupMemberEvent } from '../../client/group/group-events.js';
 import type { InputRecord } from '../records.js';
 import type { Topology } from '../topology/topology.js';
@@ -209,10 +211,23 @@ export class StreamThread {
     await this.#loop?.catch(() => undefined);
     // The tasks are closed already, so leaving calls back nothing that still holds work.
     await this.#member.close({ leaveGroup: opts.leaveGroup ?? false }).catch(() => undefined);
+    // A static member sends no LeaveGroup: Kafka Streams removes it as an admin would
+    // (KafkaStreams.streamThreadLeaveConsumerGroup), so the group rebalances now. Gone already is fine.
+    if (opts.leaveGroup === true && this.#config.groupInstanceId !== null) await this.#removeStaticMember(this.#config.groupInstanceId);
     this.#client.close();
     this.#restoreClient.close();
     await this.#producer.close();
     await this.#admin?.disconnect().catch(() => undefined);
+  }
+
+  async #removeStaticMember(groupInstanceId: string): Promise<void> {
+    const failed = (why: string) => this.#hooks.emit({ type: 'log', level: 'error', message: `could not remove static member ${groupInstanceId} from group ${this.#config.applicationId}: ${why}` });
+    try {
+      const code = await removeMember(this.#client, this.#config.applicationId, { memberId: '', groupInstanceId });
+      if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_MEMBER_ID) failed(errorName(code));
+    } catch (err) {
+      failed(errorMessage(err));
+    }
   }
 
   /** Release clients after a fatal error, without committing anything. */
