@@ -37,7 +37,10 @@ export async function listGroups(conn: BrokerConnection): Promise<string[]> {
   return res.groups.map((g) => g.groupId);
 }
 
-/** The groups, described by their coordinator in one request, in the shape kafkajs gives them. */
+/**
+ * The groups, described by their coordinator in one request, in the shape kafkajs gives them, with
+ * each member's group.instance.id besides (group-watcher.ts's DescribedMember).
+ */
 export async function describeGroups(conn: BrokerConnection, groupIds: readonly string[]): Promise<PerGroup<GroupDescription>> {
   const version = conn.version(ApiKey.DescribeGroups, { min: 0, max: 5 });
   const body: DescribeGroupsRequestInput = { groups: [...groupIds] };
@@ -61,6 +64,7 @@ export async function describeGroups(conn: BrokerConnection, groupIds: readonly 
           clientHost: m.clientHost,
           memberMetadata: m.memberMetadata,
           memberAssignment: m.memberAssignment,
+          groupInstanceId: m.groupInstanceId, // v4+; null for a dynamic member
         })),
       },
     });
