@@ -14,7 +14,8 @@ import type { MonitorEvent, TxnSnapshotEvent } from './types.js';
 
 const TOPIC = 'ledger';
 const ID = 'ledger-app-3f1c-1';
-const SHORT_TIMEOUT_MS = 2500;
+// Long enough for the two polls before it runs out on a loaded machine; short enough for a test.
+const SHORT_TIMEOUT_MS = 4000;
 
 let b: RunningBroker;
 const clients: KafkaClient[] = [];
