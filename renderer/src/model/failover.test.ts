@@ -52,7 +52,7 @@ describe('failover timeline', () => {
     const [t0, t1] = f!.tasks;
     expect(t0!.standbysAtFault).toEqual(['b']);
     expect(t1!.standbysAtFault).toEqual([]);
-    expect(phases(f!, t0!)).toEqual({ detectionMs: 10_000, rebalanceMs: 200, restoreMs: 100, firstCommitMs: 200, totalMs: 10_500 });
+    expect(phases(f!, t0!)).toEqual({ detectionMs: 10_000, rebalanceMs: 200, restoreMs: 80, firstCommitMs: 200, totalMs: 10_500 });
     expect(t0!.restoreSource).toBe('standby');
     expect(t0!.firstProcessedAt).toBe(20_350);
     expect(phases(f!, t1!).totalMs).toBe(11_100);
@@ -101,5 +101,24 @@ describe('failover timeline', () => {
     applyFailover(t, state('a', 'stopping', 'running', 3_000));
     applyFailover(t, state('a', 'stopped', 'stopping', 3_100));
     expect(t.failovers).toHaveLength(1);
+  });
+});
+
+describe('failover timeline, task created before the rebalance is reported', () => {
+  beforeEach(() => resetSeq());
+  it('takes the restore the new owner did in its assignment callback, before its rebalance telemetry', () => {
+    const s = twoInstancesOneStandby();
+    applyFailover(s, state('a', 'killed', 'running', 10_000));
+    // b creates and restores 0_0 from its standby while the rebalance completes, then reports it.
+    applyFailover(s, telemetry('b', { type: 'task', taskId: '0_0', role: 'active', phase: 'created', restoreSource: 'standby' }, 20_100));
+    applyFailover(s, telemetry('b', { type: 'task', taskId: '0_0', role: 'active', phase: 'restoring', restored: 0, toRestore: 3 }, 20_110));
+    applyFailover(s, telemetry('b', { type: 'task', taskId: '0_0', role: 'active', phase: 'restored', restored: 3, toRestore: 3 }, 20_150));
+    applyFailover(s, telemetry('b', rebalance(['0_0', '0_1'], ['0_2'], [], 200), 20_200));
+    applyFailover(s, telemetry('b', { type: 'task', taskId: '0_0', role: 'active', phase: 'running' }, 20_210));
+    applyFailover(s, telemetry('b', { type: 'txn', transactionalId: 'ledger-p-1', phase: 'committed', producerId: 1, producerEpoch: 0, tasks: ['0_0'] }, 20_400));
+    const f = failoverList(s, null)[0]!;
+    const t0 = f.tasks[0]!;
+    expect(t0).toMatchObject({ newOwner: 'b', restoreSource: 'standby', restoredRecords: 3, assignedAt: 20_100, restoreStartedAt: 20_110, restoredAt: 20_150, firstCommitAt: 20_400 });
+    expect(phases(f, t0)).toEqual({ detectionMs: 10_000, rebalanceMs: 100, restoreMs: 40, firstCommitMs: 250, totalMs: 10_400 });
   });
 });

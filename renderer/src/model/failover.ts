@@ -38,9 +38,21 @@ export interface Failover {
   tasks: FailoverTask[];
 }
 
+/** What an instance's active task said since it was created there (created → restoring → running). */
+interface TaskFacts {
+  createdAt: number;
+  restoreSource: string | null;
+  restoreStartedAt: number | null;
+  restoredAt: number | null;
+  restored: number | null;
+}
+
 export interface FailoverState {
   failovers: Failover[];
   nextId: number;
+  /** instance → task → its facts: a member creates (and may restore) a task in the assignment
+   * callback, before it reports the rebalance that assigned it. */
+  recent: Record<string, Record<string, TaskFacts>>;
   /** Per instance: application id, guarantee, active tasks and standby tasks now. */
   instances: Record<string, { applicationId: string; guarantee: string; active: string[]; standby: string[] }>;
 }
@@ -50,7 +62,7 @@ const LIVE = new Set(['starting', 'running']);
 const FAULTS: Record<string, FaultKind> = { killed: 'kill', frozen: 'freeze', crashed: 'crash', stopping: 'stop' };
 
 export function initialFailover(): FailoverState {
-  return { failovers: [], nextId: 1, instances: {} };
+  return { failovers: [], nextId: 1, recent: {}, instances: {} };
 }
 
 function instance(state: FailoverState, id: string): FailoverState['instances'][string] | undefined {
@@ -114,6 +126,27 @@ function waiting(state: FailoverState, applicationId: string, taskId: string, ow
 /** A window opened late learns instances from the instances list, not from state events. */
 export type InstanceLookup = (instanceId: string) => { applicationId: string; guarantee: string } | null;
 
+function rememberFacts(state: FailoverState, instanceId: string, t: { taskId: string; phase: string; restoreSource?: string | undefined; restored?: number | undefined }, ts: number): void {
+  const byTask = (state.recent[instanceId] ??= {});
+  if (t.phase === 'closed' || t.phase === 'migrated') {
+    delete byTask[t.taskId];
+    return;
+  }
+  let facts = byTask[t.taskId];
+  if (t.phase === 'created' && (!facts || facts.restoredAt !== null)) facts = byTask[t.taskId] = { createdAt: ts, restoreSource: null, restoreStartedAt: null, restoredAt: null, restored: null };
+  if (!facts) return;
+  if (t.restoreSource) facts.restoreSource = t.restoreSource;
+  if (t.phase === 'restoring') facts.restoreStartedAt ??= ts;
+  if (t.phase === 'restored') {
+    facts.restoredAt ??= ts;
+    facts.restored = t.restored ?? facts.restored;
+  }
+  if (t.phase === 'running') {
+    facts.restoredAt ??= ts;
+    facts.restored ??= 0;
+  }
+}
+
 export function applyFailover(state: FailoverState, e: SessionEvent, lookup: InstanceLookup = () => null): void {
   if (e.type === 'instance.state') {
     const { id, applicationId, guarantee, state: to } = e.instance;
@@ -144,15 +177,25 @@ export function applyFailover(state: FailoverState, e: SessionEvent, lookup: Ins
       inst.standby = [...(t.standby ?? []), ...(t.warmup ?? [])];
       for (const taskId of t.assigned) {
         for (const row of waiting(state, app, taskId, null)) {
+          const f = state.failovers.find((x) => x.tasks.includes(row))!;
+          const facts = state.recent[e.id]?.[taskId];
+          const early = facts && facts.createdAt >= f.at ? facts : null;
           row.detectedAt ??= e.ts - t.durationMs;
-          row.assignedAt = e.ts;
+          row.assignedAt = Math.min(e.ts, early?.createdAt ?? e.ts);
           row.newOwner = e.id;
+          if (early) {
+            row.restoreSource = early.restoreSource;
+            row.restoreStartedAt = early.restoreStartedAt;
+            row.restoredAt = early.restoredAt;
+            row.restoredRecords = early.restored;
+          }
         }
       }
       return;
     }
     case 'task': {
       if ((t.role ?? 'active') !== 'active') return;
+      rememberFacts(state, e.id, t, e.ts);
       for (const row of waiting(state, app, t.taskId, e.id)) {
         if (t.restoreSource) row.restoreSource = t.restoreSource;
         if (t.phase === 'restoring') row.restoreStartedAt ??= e.ts;
@@ -205,8 +248,8 @@ export function phases(f: Failover, t: FailoverTask): PhaseDurations {
   return {
     detectionMs: span(f.at, t.detectedAt),
     rebalanceMs: span(t.detectedAt ?? f.at, t.assignedAt),
-    restoreMs: span(t.assignedAt, t.restoredAt),
-    firstCommitMs: span(t.restoredAt, t.firstCommitAt),
+    restoreMs: span(t.restoreStartedAt ?? t.assignedAt, t.restoredAt),
+    firstCommitMs: span(t.restoredAt !== null && t.assignedAt !== null ? Math.max(t.restoredAt, t.assignedAt) : t.restoredAt, t.firstCommitAt),
     totalMs: span(f.at, t.firstCommitAt),
   };
 }
