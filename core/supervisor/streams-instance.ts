@@ -69,7 +69,7 @@ export async function runStreamsInstance(ctx: InstanceContext, build: (config: S
   });
   await streams.start();
   const failure = await Promise.race([stopRequested.then(() => null), streams.failed()]);
-  ctx.serveQueries(null);
+  // Queries go on being answered while closing: the streams state (PENDING_SHUTDOWN) refuses them with its reason.
   await streams.close(ctx.stopOptions());
   if (failure !== null) throw failure;
 }
