@@ -3,7 +3,8 @@
 // - a frozen static instance removed with groups.removeMember: the group rebalances without it;
 // - a dead dynamic member removed by its member id (LeaveGroup on its behalf);
 // - Stop "remain in group" then Restart: the same static identity, no new generation, the same
-//   tasks, state from the instance's own state directory; Stop "leave group": at once.
+//   tasks, state from the instance's own state directory; Stop "leave group": at once;
+// - apps.reset with a killed instance: its member removed, no wait for its session timeout.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +206,20 @@ describe('group controls', () => {
     expect(rebalances(other, sinceLeave).at(-1)!.generation!).toBeGreaterThan(generation);
     await session.command('instances.stop', { id: other, leaveGroup: true });
   }, 150_000);
+
+  it("apps.reset removes its killed instance's member instead of waiting out its session", async () => {
+    const { ids } = await session.command('instances.start', { app: 'passthrough', applicationId: 'reset-app', count: 2, guarantee: 'at_least_once', sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    await waitFor('both instances running three tasks each', () => allRunning(ids, 6), 60_000);
+    await session.command('instances.kill', { id: ids[0]! });
+    expect((await describeGroup('reset-app')).members).toHaveLength(2);
+    const t0 = Date.now();
+    await session.command('apps.reset', { applicationId: 'reset-app' });
+    const tookMs = Date.now() - t0;
+    console.log(`apps.reset with a killed member: ${tookMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`);
+    expect(tookMs).toBeLessThan(HEALED_WITHIN_MS);
+    expect((await describeGroup('reset-app')).state).toBe('Dead');
+    expect(latest(ids[1]!)?.state).toBe('stopped');
+  }, 90_000);
 
   async function describeGroup(groupId: string) {
     const kafka = new Kafka({ clientId: 'group-controls-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });

@@ -187,7 +187,7 @@ describe('Session', () => {
     expect(exported.length).toBeGreaterThan(10);
     expect(exported[0]).toHaveProperty('seq');
 
-    // Reset: stops what still runs, waits out the killed member's session, deletes offsets and state.
+    // Reset: stops what still runs, removes the killed member from the group, deletes offsets and state.
     await session.command('load.stop', {});
     await session.command('apps.reset', { applicationId: 'bank-ledger' });
     expect(latest('bank-ledger-2')?.state).toBe('stopped');

@@ -121,7 +121,7 @@ export class Session implements StreamwatchApi {
     });
     this.#verification = new Verification(this.#events, { connectTimeoutMs, intervalMs: options.verifierIntervalMs ?? 500 });
     this.#load = new Load(this.#events, { connection: this.#connection, verification: this.#verification, connectTimeoutMs });
-    this.#reset = new AppReset(this.#events, { connection: this.#connection, instances: this.#instances, waitMs: options.resetWaitMs ?? 45_000 });
+    this.#reset = new AppReset(this.#events, { connection: this.#connection, instances: this.#instances, groupMembers: this.#groupMembers, waitMs: options.resetWaitMs ?? 45_000 });
     this.#queries = new Queries({ connection: this.#connection, instances: this.#instances });
     this.#handlers = this.#makeHandlers();
   }

@@ -1,5 +1,6 @@
 // The built-in apps as the console shows them (apps.list, apps.describe) and apps.reset: stop an
-// application's instances, delete its consumer group (waiting for members to time out) and its
+// application's instances (leaving the group), remove the members its killed or frozen instances
+// left behind, delete its consumer group (waiting for other members to time out) and its
 // internal topics, so it starts afresh.
 import type { Admin } from 'kafkajs';
 import type { AppName, CommandResult } from '../api.js';
@@ -9,6 +10,7 @@ import { bankLedgerTopology, passthroughTopology, wordCountTopology } from '../.
 import type { Topology } from '../../streams/index.js';
 import type { ClusterConnection } from './connection.js';
 import type { Publisher } from './events.js';
+import type { GroupMembers } from './group-members.js';
 import type { HostedInstances } from './hosted-instances.js';
 
 /** The topology of a built-in app, for apps.describe and for its internal topics. */
@@ -44,12 +46,14 @@ export class AppReset {
   readonly #events: Publisher;
   readonly #connection: ClusterConnection;
   readonly #instances: HostedInstances;
+  readonly #groupMembers: GroupMembers;
   readonly #waitMs: number;
 
-  constructor(events: Publisher, deps: { connection: ClusterConnection; instances: HostedInstances; waitMs: number }) {
+  constructor(events: Publisher, deps: { connection: ClusterConnection; instances: HostedInstances; groupMembers: GroupMembers; waitMs: number }) {
     this.#events = events;
     this.#connection = deps.connection;
     this.#instances = deps.instances;
+    this.#groupMembers = deps.groupMembers;
     this.#waitMs = deps.waitMs;
   }
 
@@ -57,7 +61,15 @@ export class AppReset {
     const conn = this.#connection.require();
     const progress = (message: string, fraction: number, done: boolean) => this.#events.progress(`reset ${applicationId}`, message, fraction, done);
     const mine = this.#instances.ofApplication(applicationId);
-    await this.#instances.stopActive('app reset', mine, (active) => progress(`stopping ${active.map((h) => h.info.id).join(', ')}`, 0, false));
+    await this.#instances.stopActive('app reset', mine, (active) => progress(`stopping ${active.map((h) => h.info.id).join(', ')}`, 0, false), { leaveGroup: true });
+    // Killed or frozen instances stay members until their session times out; they are static
+    // under their own id, so they are removed by it now. Gone already is fine; a removal that
+    // fails leaves the member to the wait below, which says who is still there.
+    await Promise.all(
+      mine
+        .filter((h) => h.bootstrap === conn.bootstrap)
+        .map((h) => this.#groupMembers.remove({ groupId: applicationId, memberId: '', groupInstanceId: h.info.id }).catch(() => undefined)),
+    );
 
     // The group: only an empty group can be deleted; members of killed or frozen instances
     // (or of programs elsewhere) stay until their session times out.

@@ -204,10 +204,15 @@ export class HostedInstances {
   }
 
   /** Stops the active ones among these (all hosted instances by default), announced first when there are any; failures are ignored. */
-  async stopActive(reason: string, among: Iterable<Hosted> = this.#instances.values(), announce?: (active: Hosted[]) => void): Promise<Hosted[]> {
+  async stopActive(
+    reason: string,
+    among: Iterable<Hosted> = this.#instances.values(),
+    announce?: (active: Hosted[]) => void,
+    opts: { leaveGroup?: boolean } = {},
+  ): Promise<Hosted[]> {
     const active = [...among].filter((h) => ACTIVE.has(h.info.state));
     if (active.length > 0) announce?.(active);
-    await Promise.all(active.map((h) => this.#supervisor.stop(h.info.id, 5000, reason).catch(() => undefined)));
+    await Promise.all(active.map((h) => this.#supervisor.stop(h.info.id, 5000, reason, opts).catch(() => undefined)));
     return active;
   }
 
