@@ -55,6 +55,16 @@ describe('tasks model', () => {
     expect(describeCell(cellsOf(s, '0_0')['b']!)).toBe('running · standby promotion');
   });
 
+  it('a task given to another member is no longer shown active on a frozen one', () => {
+    const s = initialTasks();
+    applyTasks(s, started('a'));
+    applyTasks(s, started('b'));
+    applyTasks(s, telemetry('a', rebalance(['0_0', '0_1'])));
+    applyTasks(s, ev('instance.state', { instance: info('a', { applicationId: 'ledger', state: 'frozen' }), from: 'running', reason: 'frozen' }));
+    applyTasks(s, telemetry('b', rebalance(['0_0', '0_1'])));
+    expect(taskRows(s.apps['ledger']!).map((r) => Object.keys(r.cells))).toEqual([['b'], ['b']]);
+  });
+
   it('takes an instance\'s metrics as its full task list, with partitions under active tasks and standby lag', () => {
     const s = initialTasks();
     applyTasks(s, started('a'));

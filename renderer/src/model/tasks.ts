@@ -170,7 +170,12 @@ export function applyTasks(state: TasksState, e: SessionEvent, ctx: TasksContext
       const warmup = new Set(t.warmup ?? []);
       retain(app, column, ['active'], active);
       retain(app, column, ['standby', 'warmup'], new Set([...standby, ...warmup]));
-      for (const id of active) setCell(app, id, column, 'active', e.ts);
+      // One active owner per task in a generation: another column still showing it active is
+      // a member the group moved on from (frozen, or not yet reporting its revocation).
+      for (const id of active) {
+        for (const [other, cell] of Object.entries(app.tasks[id]?.cells ?? {})) if (other !== column && cell.role === 'active') dropCell(app, id, other);
+        setCell(app, id, column, 'active', e.ts);
+      }
       for (const id of standby) setCell(app, id, column, 'standby', e.ts);
       for (const id of warmup) setCell(app, id, column, 'warmup', e.ts);
       return;
