@@ -166,9 +166,9 @@ describe('group controls', () => {
     });
     const [restarted, other] = ids as [string, string];
     await waitFor('both instances running two tasks each', () => allRunning(ids, 4), 60_000);
+    // Load throughout, as an operator would restart under it.
     await session.command('load.start', { app: 'bank-ledger', ratePerSecond: 100, keys: 20 });
     await new Promise((r) => setTimeout(r, 2000));
-    await session.command('load.stop', {});
     const tasksBefore = latest(restarted)!.tasks;
     const otherTasks = latest(other)!.tasks;
     const generation = rebalances(other).at(-1)!.generation!;
@@ -190,6 +190,11 @@ describe('group controls', () => {
     const restores = telemetry(restarted, since).filter((e): e is TaskEvent => e.type === 'task' && e.restoreSource !== undefined);
     expect(restores.length).toBeGreaterThan(0);
     expect(restores.every((e) => e.restoreSource === 'checkpoint')).toBe(true);
+    await waitFor('every task of the restarted instance running', () => {
+      const running = new Set(telemetry(restarted, since).filter((e): e is TaskEvent => e.type === 'task' && e.phase === 'running' && (e.role ?? 'active') === 'active').map((e) => e.taskId));
+      return tasksBefore.every((t) => running.has(t));
+    }, 20_000);
+    await session.command('load.stop', {});
     // The same static identity: the coordinator's member for it answers to the instance id.
     await waitFor('the monitor sees the restarted member', () => {
       const m = memberOf(events, 'restart-app', restarted);
