@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CommandFailure, describeKafkaFailure, issuesText, withTimeout } from './errors.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { CommandFailure, describeKafkaFailure, issuesText, memberRemovalFailure, withTimeout } from './errors.js';
 
 /** kafkajs' shape: a retrier's error wrapping the connection error in originalError. */
 function wrapped(inner: object): Error {
@@ -37,5 +38,21 @@ describe('withTimeout and issuesText', () => {
 
   it('writes zod issues on one line', () => {
     expect(issuesText([{ path: ['args'], message: 'Invalid input: expected nonoptional, received undefined' }, { path: [], message: 'bad' }])).toBe('args: required; (value): bad');
+  });
+});
+
+describe('memberRemovalFailure', () => {
+  // What the group coordinator answers a removal with, as the operator reads it.
+  const cases: [number, boolean, string, string][] = [
+    [ErrorCode.UNKNOWN_MEMBER_ID, true, 'not_found', 'static member i-1 is not a member of group g (any more): it has left, timed out or been removed already'],
+    [ErrorCode.UNKNOWN_MEMBER_ID, false, 'not_found', 'group g not found on the cluster'],
+    [ErrorCode.GROUP_ID_NOT_FOUND, true, 'not_found', 'group g not found on the cluster'],
+    [ErrorCode.FENCED_INSTANCE_ID, true, 'conflict', 'static member i-1: its group.instance.id is held by another member id now (the instance rejoined); look again and retry'],
+    [ErrorCode.GROUP_AUTHORIZATION_FAILED, true, 'auth_failed', 'not authorized to remove members of group g (GROUP_AUTHORIZATION_FAILED)'],
+    [ErrorCode.UNSUPPORTED_VERSION, true, 'unsupported', 'the cluster cannot remove static member i-1: removing a static member needs LeaveGroup v3 (Kafka 2.4 or later)'],
+    [ErrorCode.REBALANCE_IN_PROGRESS, true, 'internal', 'removing static member i-1 from group g failed: REBALANCE_IN_PROGRESS'],
+  ];
+  it.each(cases)('error %i (group exists: %s) → %s', (code, exists, kind, message) => {
+    expect(memberRemovalFailure(code, 'static member i-1', 'g', exists).toCommandError()).toEqual({ code: kind, message });
   });
 });
