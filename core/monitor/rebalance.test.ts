@@ -32,6 +32,18 @@ describe('RebalanceTracker', () => {
     ]);
   });
 
+  it('a static member that rejoined with a new member id and the same partitions is no rebalance; a new static member is', () => {
+    const r = new RebalanceTracker();
+    const staticMember = (memberId: string, instance: string, ...partitions: number[]) => ({ ...member(memberId, ...partitions), groupInstanceId: instance });
+    r.observe('g', obs('Stable', staticMember('a-1', 'a', 0), staticMember('b-1', 'b', 1)), 0);
+    expect(r.observe('g', obs('Stable', staticMember('a-2', 'a', 0), staticMember('b-1', 'b', 1)), 1000)).toEqual([]);
+    expect(r.generation('g')).toBe(0);
+    // Later moves are told by the new member id.
+    expect(r.observe('g', obs('Stable', staticMember('a-2', 'a', 0, 1), staticMember('c-1', 'c')), 2000)).toEqual([
+      expect.objectContaining({ generation: 1, membersBefore: ['a-2', 'b-1'], membersAfter: ['a-2', 'c-1'], moved: [{ topic: T, partition: 1, from: 'b-1', to: 'a-2' }] }),
+    ]);
+  });
+
   it('reports a rebalance the polls missed, without a duration', () => {
     const r = new RebalanceTracker();
     r.observe('g', obs('Stable', member('a', 0), member('b', 1)), 0);

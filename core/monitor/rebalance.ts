@@ -7,7 +7,9 @@
 //   - a settled group whose members or assignment changed between two polls had a rebalance the
 //     polls missed: 'completed' with no duration.
 // The generation counts completed rebalances since the group was first seen (0 then), unless a
-// hosted instance reported the real one (noteGeneration), which wins from then on.
+// hosted instance reported the real one (noteGeneration), which wins from then on. A static
+// member (group.instance.id) that restarts and rejoins gets a new member id but keeps its
+// assignment and causes no rebalance (KIP-345): members are compared by their static identity.
 import type { GroupRebalanceEvent } from './types.js';
 import { parsePartitionKey, partitionKey } from '../protocol/topic-partition.js';
 
@@ -16,12 +18,14 @@ type Moved = RebalanceEvent['moved'][number];
 
 export interface GroupObservation {
   state: string;
-  members: { memberId: string; assignment: { topic: string; partitions: number[] }[] }[];
+  members: { memberId: string; groupInstanceId?: string | null; assignment: { topic: string; partitions: number[] }[] }[];
 }
 
 interface Settled {
   members: string[];
   owners: Map<string, string>;
+  /** member id → group.instance.id, else the member id: what stays the same across a static rejoin. */
+  identity: Map<string, string>;
 }
 
 interface Tracked {
@@ -42,7 +46,7 @@ function settledView(obs: GroupObservation): Settled {
   for (const m of obs.members) {
     for (const { topic, partitions } of m.assignment) for (const p of partitions) owners.set(partitionKey(topic, p), m.memberId);
   }
-  return { members: obs.members.map((m) => m.memberId).sort(), owners };
+  return { members: obs.members.map((m) => m.memberId).sort(), owners, identity: new Map(obs.members.map((m) => [m.memberId, m.groupInstanceId ?? m.memberId])) };
 }
 
 function cause(before: readonly string[], after: readonly string[]): string {
@@ -65,9 +69,15 @@ function movedPartitions(before: Settled, after: Settled): Moved[] {
   return moved.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
+/** The same members (by static identity) owning the same partitions. */
 function sameSettled(a: Settled, b: Settled): boolean {
-  if (a.members.join('\0') !== b.members.join('\0') || a.owners.size !== b.owners.size) return false;
-  for (const [key, owner] of a.owners) if (b.owners.get(key) !== owner) return false;
+  const who = (s: Settled, memberId: string) => s.identity.get(memberId) ?? memberId;
+  const members = (s: Settled) => s.members.map((m) => who(s, m)).sort().join('\0');
+  if (members(a) !== members(b) || a.owners.size !== b.owners.size) return false;
+  for (const [key, owner] of a.owners) {
+    const other = b.owners.get(key);
+    if (other === undefined || who(b, other) !== who(a, owner)) return false;
+  }
   return true;
 }
 
