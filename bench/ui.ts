@@ -1,4 +1,4 @@
-// `npm run bench:ui [-- --app passthrough|bank-ledger --instances 16 --partitions 128 --rate 800 --seconds 45 --no-build]`:
+// `npm run bench:ui [-- --app passthrough|bank-ledger --instances 16 --partitions 128 --rate 800 --seconds 45 --no-build --profile]`:
 // event-to-screen latency of the console under load. A child process (bench/ui-serve.ts) runs a
 // Session + the web shell on 127.0.0.1; headless Chromium (the one the e2e journeys use:
 // e2e/support/browser.ts — STREAMWATCH_BROWSER, a system Chromium/Chrome, Playwright's own, or
@@ -12,9 +12,11 @@
 // Target: event → screen p95 ≤ 100 ms ("one animation frame is the limit" on top of delivery).
 // Machines are noisy, so the figure is also printed as a ratio to a baseline measured in the same
 // run: the arrival-at-page latency (session → WebSocket → page), which the renderer cannot improve.
+// --profile builds the renderer unminified and records a CPU profile of the page in each window
+// (CDP Profiler), printing where the page's time went (self time by function and bundle line).
 // Everything started is stopped; every wait is bounded.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,11 +33,12 @@ const { values: args } = parseArgs({
     rate: { type: 'string' },
     seconds: { type: 'string' },
     'no-build': { type: 'boolean' },
+    profile: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('usage: npm run bench:ui [-- --app passthrough|bank-ledger] [--instances 16] [--partitions 128] [--rate 800] [--seconds 45] [--no-build]');
+  console.log('usage: npm run bench:ui [-- --app passthrough|bank-ledger] [--instances 16] [--partitions 128] [--rate 800] [--seconds 45] [--no-build] [--profile]');
   process.exit(0);
 }
 const APP = args.app ?? 'passthrough';
@@ -148,12 +151,48 @@ async function takeSamples(page: Page): Promise<Window_> {
   });
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+type Cdp = Awaited<ReturnType<ReturnType<Browser['contexts']>[number]['newCDPSession']>>;
+
+async function startProfile(cdp: Cdp): Promise<void> {
+  if (!args.profile) return;
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+}
+
+/** Prints the page's busiest functions (self time) in the window, and keeps the profile in a file. */
+async function stopProfile(cdp: Cdp, name: string): Promise<void> {
+  if (!args.profile) return;
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  const file = join(tmpdir(), `sw-bench-ui-${name}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const f = byNode.get(id)!.callFrame;
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  console.log(`\nCPU profile of the page, ${name} window (${(total / 1000).toFixed(1)} s sampled; ${file}):`);
+  printTable([['self ms', 'share', 'function bundle:line'], ...top.map(([k, v]) => [v.toFixed(0), `${((100 * v) / total).toFixed(1)} %`, k])]);
+}
+
 async function main(): Promise<void> {
   const laStart = la();
   console.log(`bench:ui — ${cpus().length} CPUs, load average (1/5/15 min) at start: ${laStart}`);
   if (!args['no-build']) {
     log('building the renderer (npm run build:renderer)');
-    const b = await runProcess('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], 300_000);
+    const minify = args.profile ? ['--minify', 'false'] : []; // function names survive for the profile
+    const b = await runProcess('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn', ...minify], 300_000);
     if (b.code !== 0) throw new Error(`renderer build failed: ${b.stderr.slice(-2000)}`);
   }
   stateDir = await mkdtemp(join(tmpdir(), 'sw-bench-ui-'));
@@ -198,11 +237,13 @@ async function main(): Promise<void> {
   await sleep(3000); // settle: the first batches after navigation
   const overviewMs = Math.round((CFG.seconds * 1000) / 3);
   await resetSamples(page);
+  await startProfile(cdp);
   let t = performance.now();
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, procMem(pid).rss)), 1000);
   await sleep(overviewMs);
   phases.push({ name: 'Overview', w: await takeSamples(page), ms: performance.now() - t });
+  await stopProfile(cdp, 'Overview');
   log(`Overview window done (${phases[0]!.w.painted.length} events)`);
 
   await page.getByTestId('nav-group').click();
@@ -214,9 +255,11 @@ async function main(): Promise<void> {
   const cells = await page.locator(`[data-testid^="board-cell-"]`).count();
   await sleep(3000);
   await resetSamples(page);
+  await startProfile(cdp);
   t = performance.now();
   await sleep(CFG.seconds * 1000 - overviewMs);
   phases.push({ name: `Group (board, ${cells} cells)`, w: await takeSamples(page), ms: performance.now() - t });
+  await stopProfile(cdp, 'Group');
   clearInterval(rssTimer);
   log(`Group window done (${phases[1]!.w.painted.length} events)`);
 
