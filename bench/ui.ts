@@ -286,6 +286,8 @@ async function main(): Promise<void> {
     const a = [...w.arrived].sort((x, y) => x - y);
     const p95 = percentile(s, 95);
     const arriveP95 = percentile(a, 95);
+    // Per event, in the page: received → on screen (the batcher's wait, the stores, the render, the frame).
+    const inPage = w.painted.map((x, i) => x - (w.arrived[i] ?? x)).sort((x, y) => x - y);
     return [
       name,
       (ms / 1000).toFixed(0),
@@ -298,7 +300,7 @@ async function main(): Promise<void> {
       p95.toFixed(0),
       percentile(s, 99).toFixed(0),
       (s[s.length - 1] ?? NaN).toFixed(0),
-      (p95 - arriveP95).toFixed(0),
+      `${percentile(inPage, 50).toFixed(0)} / ${percentile(inPage, 95).toFixed(0)}`,
       ratio(p95, Math.max(1, arriveP95)),
       s.length === 0 ? 'n/a (no events)' : `${ratio(p95, CFG.targetP95Ms)} ${p95 <= CFG.targetP95Ms ? 'met' : 'NOT met'}`,
     ];
@@ -306,12 +308,12 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Event-to-screen latency, ${CFG.app} ×${CFG.instances} exactly_once_v2, ${CFG.partitions} partitions, load ${CFG.rate} records/s (ms; target p95 ≤ ${CFG.targetP95Ms} ms)`);
   printTable([
-    ['view', 's', 'events', 'events/s', 'ev/batch', 'arrive p50', 'arrive p95', 'screen p50', 'screen p95', 'screen p99', 'max', 'renderer p95', 'screen/arrive p95', `p95 vs ${CFG.targetP95Ms} ms`],
+    ['view', 's', 'events', 'events/s', 'ev/batch', 'arrive p50', 'arrive p95', 'screen p50', 'screen p95', 'screen p99', 'max', 'in page p50 / p95', 'screen/arrive p95', `p95 vs ${CFG.targetP95Ms} ms`],
     ...phases.map((p) => row(p.name, p.w, p.ms)),
     row('both', all, phases.reduce((a, p) => a + p.ms, 0)),
   ]);
   console.log('  arrive = page received the event − event.ts (the baseline: delivery, which the renderer cannot shorten);');
-  console.log('  screen = after the frame that applied the batch holding it − event.ts; renderer p95 = screen p95 − arrive p95;');
+  console.log('  screen = after the frame that applied the batch holding it − event.ts; in page = screen − arrive, per event;');
   console.log('  screen/arrive p95 = the ratio to the baseline measured in this run (machines are noisy: compare ratios across runs).');
   console.log('');
   printTable([
