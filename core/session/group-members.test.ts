@@ -16,22 +16,13 @@ import { GroupMember } from '../client/group/group-member.js';
 import { stickyAssignor } from '../client/group/sticky-assignor.js';
 import { StreamsEvent } from '../streams/index.js';
 import type { InstanceInfo, SessionEvent } from './api.js';
-import { CommandFailure } from './errors.js';
 import { Session } from './session.js';
+import { commandFailure as failure } from './testing/command-failure.js';
 
 const SESSION_TIMEOUT_MS = 60_000;
 /** Generous, and still far below the session timeout. */
 const HEALED_WITHIN_MS = 20_000;
 
-async function failure(p: Promise<unknown>): Promise<CommandFailure> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CommandFailure);
-    return error as CommandFailure;
-  }
-  throw new Error('expected the command to fail');
-}
 
 type Rebalance = Extract<StreamsEvent, { type: 'rebalance' }>;
 type TaskEvent = Extract<StreamsEvent, { type: 'task' }>;

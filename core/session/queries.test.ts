@@ -12,19 +12,10 @@ import { bankLedgerTopology, BALANCES_STORE } from '../apps/bank-ledger.js';
 import { wordCountTopology } from '../apps/word-count.js';
 import { toPositive } from '../client/producer/partitioner.js';
 import type { CommandResult, InstanceInfo } from './api.js';
-import { CommandFailure } from './errors.js';
 import { locateKey } from './services/queries.js';
 import { Session } from './session.js';
+import { commandFailure as failure } from './testing/command-failure.js';
 
-async function failure(p: Promise<unknown>): Promise<CommandFailure> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CommandFailure);
-    return error as CommandFailure;
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('locateKey', () => {
   const ledger = bankLedgerTopology({ applicationId: 'iq' });

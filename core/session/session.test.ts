@@ -8,20 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../broker/testing/wait.js';
 import { SessionEvent } from './api.js';
 import type { InstanceInfo } from './api.js';
-import { CommandFailure } from './errors.js';
 import { defaultMonitorFactory } from './monitor-seam.js';
 import type { MonitorOptions } from './monitor-seam.js';
 import { Session } from './session.js';
+import { commandFailure as failure } from './testing/command-failure.js';
 
-async function failure(p: Promise<unknown>): Promise<CommandFailure> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CommandFailure);
-    return error as CommandFailure;
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('Session', () => {
   let stateDir: string;
