@@ -5,6 +5,7 @@ import { test as base } from '@playwright/test';
 import { electronAvailability } from './support/electron.js';
 import { electronTest as test } from './support/fixtures.js';
 import { badBootstrapJourney, failoverJourney } from './support/journeys.js';
+import { eagerVsCooperativeJourney, staticMemberJourney, standbyFailoverJourney } from './support/streams-journeys.js';
 
 const electron = electronAvailability();
 
@@ -17,6 +18,21 @@ if (electron.ok) {
 
     test('(b) a bootstrap address nothing listens on: a clear error within seconds', async ({ app }) => {
       await badBootstrapJourney(app);
+    });
+
+    test('(c) standby failover with an interactive query', async ({ app }) => {
+      test.setTimeout(300_000);
+      await standbyFailoverJourney(app);
+    });
+
+    test('(d) static member restart and Remove member', async ({ app }) => {
+      test.setTimeout(300_000);
+      await staticMemberJourney(app);
+    });
+
+    test('(e) eager vs cooperative', async ({ app }) => {
+      test.setTimeout(300_000);
+      await eagerVsCooperativeJourney(app);
     });
   });
 } else {
