@@ -134,11 +134,17 @@ export class ClusterMonitor {
     this.groups.noteGeneration(groupId, generation);
   }
 
+  /**
+   * Polls start every intervalMs (a poll's own time is not added to the period); one that took
+   * longer is followed at once by the next, never by two at a time. Failures back off.
+   */
   private schedule(delayMs: number): void {
     this.timer = setTimeout(() => {
       this.timer = null;
+      const started = performance.now();
       void this.refresh().then(() => {
-        if (this.running && !this.timer) this.schedule(this.failures > 0 ? backoffMs(this.failures) : this.intervalMs);
+        const rest = Math.max(0, this.intervalMs - (performance.now() - started));
+        if (this.running && !this.timer) this.schedule(this.failures > 0 ? backoffMs(this.failures) : rest);
       });
     }, delayMs);
   }

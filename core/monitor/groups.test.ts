@@ -69,6 +69,7 @@ describe('consumer groups', () => {
         clientHost: expect.stringContaining('127.0.0.1'),
         assignment: [{ topic: TOPIC, partitions: [0, 1, 2, 3] }],
         instanceId: 'instance-a',
+        groupInstanceId: null, // a dynamic member (DescribeGroups v4+ says so)
         streams: null, // a plain consumer group: no Kafka Streams tasks
       },
     ]);
