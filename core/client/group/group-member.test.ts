@@ -1,6 +1,8 @@
 // GroupMember against the embedded broker over TCP, with real KafkaClients: eager and
 // cooperative sharing, the follow-up rebalance, static membership across a restart, stale
-// commits, the session timeout, and a third-party client's DescribeGroups.
+// commits, the session timeout, a leader's rejoin when partitions are added, and a third-party
+// client's DescribeGroups.
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import type { BrokerEvent } from '../../broker/events.js';
@@ -244,6 +246,45 @@ describe('GroupMember against the embedded broker', () => {
     expect(names(a.member.assignment)).toEqual(owned);
     const started = a.events.filter((e) => e.type === 'group.join.started').at(-1);
     expect(started).toMatchObject({ reason: 'probing rebalance', revoked: [], lost: [] });
+  });
+
+  it('the leader rejoins within metadata.max.age.ms when partitions are added, and the new generation assigns them', async () => {
+    const maxAgeMs = 1000;
+    const name = `grow-${++topicSeq}`;
+    b.broker.topics.create(name, 2);
+    const a = join('grow', name, 'cooperative', { metadataMaxAgeMs: maxAgeMs });
+    await a.member.start();
+    expect(a.member.isLeader).toBe(true);
+    expect(names(a.member.assignment)).toEqual([0, 1]);
+    const generation = a.member.generationId;
+    // Unchanged metadata over several refreshes is no reason to rebalance.
+    await new Promise((r) => setTimeout(r, 2.5 * maxAgeMs));
+    expect(a.member.generationId).toBe(generation);
+    expect(a.events.filter((e) => e.type === 'group.join.started')).toHaveLength(1);
+
+    const admin = new Kafka({ brokers: [b.bootstrap], clientId: 'grow-admin', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createPartitions({ topicPartitions: [{ topic: name, count: 3 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const grownAt = Date.now();
+    await waitFor('a generation with 3 partitions', () => a.member.generationId > generation && a.member.state === 'STABLE' && a.member.assignment.length === 3, 10_000);
+    const started = a.events.filter((e) => e.type === 'group.join.started').at(-1)!;
+    // The next refresh is due at most one max age after the last; allow for a loaded machine.
+    expect(started.at - grownAt).toBeLessThan(maxAgeMs + 1500);
+    expect(started).toMatchObject({
+      reason: `cached metadata has changed from {${name}=2} at the beginning of the rebalance to {${name}=3}`,
+      previousGenerationId: generation,
+      revoked: [],
+      lost: [],
+    });
+    expect(a.member.generationId).toBe(generation + 1);
+    expect(names(a.member.assignment)).toEqual([0, 1, 2]);
+    expect(a.assigned.at(-1)).toEqual({ added: [2], kept: [0, 1] });
+    const completed = a.events.filter((e) => e.type === 'group.rebalance.completed').at(-1);
+    expect(completed).toMatchObject({ reason: started.reason, generationId: generation + 1 });
   });
 
   it.runIf(pythonCanImport('kafka'))("kafka-python's DescribeGroups shows the members and their assignment", async () => {

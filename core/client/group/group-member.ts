@@ -2,8 +2,11 @@
 // against the group coordinator (Kafka's ConsumerCoordinator + its heartbeat thread). One loop
 // joins and syncs whenever a rebalance is wanted (at start, when a heartbeat or commit says the
 // group is rebalancing, after a cooperative revocation, on requestRejoin); a second sends
-// heartbeats every heartbeat.interval.ms. The rebalance callbacks run in the join loop, awaited,
-// in Kafka's order: lost / revoked before JoinGroup, revoked then assigned after SyncGroup.
+// heartbeats every heartbeat.interval.ms; a third refreshes the subscribed topics' metadata every
+// metadata.max.age.ms, so the leader rejoins when partitions were added or a subscribed topic was
+// created or deleted since it assigned (ConsumerCoordinator.rejoinNeededOrPending). The rebalance
+// callbacks run in the join loop, awaited, in Kafka's order: lost / revoked before JoinGroup,
+// revoked then assigned after SyncGroup.
 //
 // Timeouts as Kafka's defaults: session.timeout.ms 45 s, heartbeat.interval.ms 3 s, and the
 // rebalance timeout (max.poll.interval.ms, 5 min) — how long the coordinator waits for members
@@ -29,6 +32,7 @@ import { KafkaConnectionError, KafkaResponseError } from '../errors.js';
 import type { GroupAssignor, MemberAssignment } from './assignor.js';
 import type { GroupMemberEvent } from './group-events.js';
 import { Membership, type CommitOffset, type JoinedMember, type MemberState, type RebalanceProtocol } from './membership.js';
+import { METADATA_MAX_AGE_MS_DEFAULT, snapshotOf } from './metadata-snapshot.js';
 
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 
@@ -58,6 +62,8 @@ export interface GroupMemberConfig {
   heartbeatIntervalMs?: number;
   /** Kafka's max.poll.interval.ms, sent as JoinGroup's rebalance timeout. */
   rebalanceTimeoutMs?: number;
+  /** Kafka's metadata.max.age.ms: how often the subscribed topics' metadata is refreshed (5 min). */
+  metadataMaxAgeMs?: number;
   /** Back-off after a failed round (Kafka's retry.backoff.ms → retry.backoff.max.ms). */
   retryBackoff?: BackoffSettings;
   listener?: RebalanceListener;
@@ -68,6 +74,7 @@ export const GROUP_MEMBER_DEFAULTS = {
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 3_000,
   rebalanceTimeoutMs: 300_000,
+  metadataMaxAgeMs: METADATA_MAX_AGE_MS_DEFAULT,
   retryBackoff: { initialMs: 100, maxMs: 1000 },
 } as const;
 
@@ -80,6 +87,7 @@ export interface CommittedOffset {
 export class GroupMember {
   readonly membership: Membership;
   private readonly heartbeatIntervalMs: number;
+  private readonly metadataMaxAgeMs: number;
   private readonly retryBackoff: BackoffSettings;
   private readonly stop = new AbortController();
   /** Wakes the join loop when a rejoin is requested. */
@@ -93,6 +101,7 @@ export class GroupMember {
     private readonly config: GroupMemberConfig,
   ) {
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? GROUP_MEMBER_DEFAULTS.heartbeatIntervalMs;
+    this.metadataMaxAgeMs = config.metadataMaxAgeMs ?? GROUP_MEMBER_DEFAULTS.metadataMaxAgeMs;
     this.retryBackoff = config.retryBackoff ?? GROUP_MEMBER_DEFAULTS.retryBackoff;
     this.membership = new Membership({
       groupId: config.groupId,
@@ -141,6 +150,7 @@ export class GroupMember {
       this.failWith(e as Error);
     });
     void this.runHeartbeatLoop();
+    void this.runMetadataLoop();
     return this.whenStable();
   }
 
@@ -268,7 +278,7 @@ export class GroupMember {
         this.wake = null;
         continue;
       }
-      const reason = this.membership.rejoinReason ?? 'rejoin';
+      const reason = this.membership.rejoinDetail ?? this.membership.rejoinReason ?? 'rejoin';
       try {
         const ok = await this.rebalance(reason);
         failures = ok ? 0 : failures;
@@ -331,7 +341,7 @@ export class GroupMember {
     });
 
     let groupAssignment: Map<string, MemberAssignment> | null = null;
-    if (joined.isLeader && !joined.skipAssignment) groupAssignment = await this.assign(joined.members);
+    if (joined.isLeader) groupAssignment = await this.assign(joined.members, joined.skipAssignment);
     const encoded = new Map([...(groupAssignment ?? [])].map(([id, a]) => [id, encodeAssignment(a)]));
     const syncStarted = Date.now();
     const res = await this.client.coordinatorRequest<SyncGroupResponse>('group', this.config.groupId, ApiKey.SyncGroup, m.syncRequest(encoded), {
@@ -366,20 +376,21 @@ export class GroupMember {
     return true;
   }
 
-  /** The leader's part: metadata for every subscribed topic, then the assignor. */
-  private async assign(members: readonly JoinedMember[]): Promise<Map<string, MemberAssignment>> {
+  /**
+   * The leader's part: metadata for every subscribed topic, then the assignor. The partition
+   * counts it assigns with are the snapshot later metadata is compared with — also for a
+   * returning static leader that skips the assignment (KIP-814), as Kafka's does.
+   */
+  private async assign(members: readonly JoinedMember[], skipAssignment: boolean): Promise<Map<string, MemberAssignment> | null> {
     const subscribed = members.map((x) => ({
       memberId: x.memberId,
       groupInstanceId: x.groupInstanceId,
       subscription: x.subscription ?? { topics: [], userData: null, ownedPartitions: [], generationId: -1, rackId: null },
     }));
     const topics = [...new Set(subscribed.flatMap((x) => x.subscription.topics))];
-    const cluster = await this.client.refreshMetadata(topics);
-    const partitionCounts = new Map<string, number>();
-    for (const t of topics) {
-      const n = cluster.partitionCount(t);
-      if (n !== null) partitionCounts.set(t, n);
-    }
+    const partitionCounts = snapshotOf(await this.client.refreshMetadata(topics), topics);
+    this.membership.assignedWith(topics, partitionCounts);
+    if (skipAssignment) return null;
     return this.config.assignor.assign(subscribed, { partitionCounts });
   }
 
@@ -407,6 +418,33 @@ export class GroupMember {
       } catch {
         // A lost coordinator: the next heartbeat finds it again (coordinatorRequest does).
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  /**
+   * Refreshes the metadata once it is metadata.max.age.ms old (a refresh made for another reason,
+   * by the fetcher say, counts too), then lets the membership compare it with what the leader
+   * assigned with. Only the leader holds a snapshot, so only the leader ever rejoins here.
+   */
+  private async runMetadataLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.closing && !this.membership.failure) {
+      const age = Date.now() - this.client.metadata.updatedAt;
+      const wait = failures > 0 ? backoffDelay(this.retryBackoff, failures - 1) : Math.max(this.retryBackoff.initialMs, this.metadataMaxAgeMs - age);
+      await delay(wait, undefined, { signal: this.stop.signal }).catch(() => {});
+      if (this.closing || this.membership.assignmentSnapshot === null) continue;
+      const topics = this.membership.groupSubscription;
+      try {
+        if (Date.now() - this.client.metadata.updatedAt >= this.metadataMaxAgeMs) await this.client.refreshMetadata(topics);
+        failures = 0;
+      } catch {
+        failures++; // no broker answered: try again after the back-off
+        continue;
+      }
+      if (this.closing) return;
+      if (this.membership.onMetadata(snapshotOf(this.client.metadata, topics))) this.wake?.();
     }
   }
 

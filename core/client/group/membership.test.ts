@@ -339,3 +339,56 @@ describe('Membership: offset commits', () => {
     expect(b.rejoinNeeded).toBe(true);
   });
 });
+
+describe('Membership: metadata changes (the leader assigned with a snapshot)', () => {
+  /** A leader (m1) that assigned `counts` in generation `generationId`; `leader` picks who leads. */
+  function assigned(counts: Record<string, number>, leader = 'm1', generationId = 1): Membership {
+    const m = membership('cooperative');
+    m.prepareJoin();
+    m.joinRequest(null);
+    m.onJoinResponse(joinResponse({ generationId, leader }));
+    if (m.isLeader) m.assignedWith(Object.keys(counts), new Map(Object.entries(counts)));
+    m.onSyncResponse(syncResponse([tp(0), tp(1)]));
+    return m;
+  }
+
+  it('the leader rejoins when a subscribed topic gains partitions, with Kafka\'s reason', () => {
+    const m = assigned({ in: 2 });
+    expect(m.onMetadata(new Map([['in', 2]]))).toBe(false);
+    expect(m.rejoinNeeded).toBe(false);
+    expect(m.onMetadata(new Map([['in', 3]]))).toBe(true);
+    expect(m.rejoinReason).toBe('cached metadata has changed');
+    expect(m.rejoinDetail).toBe('cached metadata has changed from {in=2} at the beginning of the rebalance to {in=3}');
+    expect(m.joinRequest(null).reason).toBe('cached metadata has changed');
+  });
+
+  it('a subscribed topic created or deleted is a change too', () => {
+    expect(assigned({ in: 2 }).onMetadata(new Map([['in', 2], ['other', 1]]))).toBe(true);
+    const deleted = assigned({ in: 2, other: 1 });
+    expect(deleted.onMetadata(new Map([['in', 2]]))).toBe(true);
+    expect(deleted.rejoinDetail).toBe('cached metadata has changed from {in=2, other=1} at the beginning of the rebalance to {in=2}');
+  });
+
+  it('a member that is not the leader keeps no snapshot and never rejoins for metadata', () => {
+    const leader = assigned({ in: 2 });
+    expect(leader.assignmentSnapshot).not.toBeNull();
+    // The next generation is led by someone else: the old snapshot is dropped (onJoinComplete).
+    leader.requestRejoin('a member joined');
+    leader.prepareJoin();
+    leader.joinRequest(null);
+    leader.onJoinResponse(joinResponse({ generationId: 2, leader: 'm2' }));
+    leader.onSyncResponse(syncResponse([tp(0), tp(1)]));
+    expect(leader.assignmentSnapshot).toBeNull();
+    expect(leader.groupSubscription).toEqual([]);
+    expect(leader.onMetadata(new Map([['in', 3]]))).toBe(false);
+    expect(leader.rejoinNeeded).toBe(false);
+  });
+
+  it('a rejoin already wanted keeps its reason (requestRejoinIfNecessary)', () => {
+    const m = assigned({ in: 2 });
+    m.requestRejoin('probing rebalance');
+    m.onMetadata(new Map([['in', 3]]));
+    expect(m.rejoinReason).toBe('probing rebalance');
+    expect(m.rejoinDetail).toBe('probing rebalance');
+  });
+});

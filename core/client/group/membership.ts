@@ -30,6 +30,7 @@ import type {
   SyncGroupResponse,
 } from '../../protocol/schema/generated/index.js';
 import { KafkaResponseError } from '../errors.js';
+import { metadataChangedReason, sameSnapshot, type MetadataSnapshot } from './metadata-snapshot.js';
 
 export type RebalanceProtocol = 'eager' | 'cooperative';
 
@@ -121,8 +122,17 @@ export class Membership {
   state: MemberState = 'UNJOINED';
   generation: Generation = NO_GENERATION;
   leaderId = '';
-  /** Why the next join happens; null while no rejoin is wanted. */
+  /** Why the next join happens (short: JoinGroup's reason field); null while no rejoin is wanted. */
   rejoinReason: string | null = 'initial join';
+  /** The same, in full (what Kafka logs; what telemetry shows); null while no rejoin is wanted. */
+  rejoinDetail: string | null = 'initial join';
+  /**
+   * On the leader: the metadata it last assigned with (Kafka's assignmentSnapshot); null on
+   * other members — only the leader watches for metadata changes (onJoinComplete).
+   */
+  assignmentSnapshot: MetadataSnapshot | null = null;
+  /** On the leader: every topic a member subscribes to, whose metadata it watches (Kafka's group subscription). */
+  groupSubscription: readonly string[] = [];
   /** The error that stopped the member (state FAILED). */
   failure: KafkaResponseError | null = null;
   private owned: TopicPartition[] = [];
@@ -151,9 +161,35 @@ export class Membership {
     this.state = to;
   }
 
-  /** Asks for a rejoin (probing rebalance, metadata change); the first reason wins until it happens. */
-  requestRejoin(reason: string): void {
-    this.rejoinReason ??= reason;
+  /**
+   * Asks for a rejoin (probing rebalance, metadata change); the first reason wins until it
+   * happens (requestRejoinIfNecessary). `detail`: the full reason, when longer than JoinGroup's.
+   */
+  requestRejoin(reason: string, detail: string = reason): void {
+    if (this.rejoinReason !== null) return;
+    this.rejoinReason = reason;
+    this.rejoinDetail = detail;
+  }
+
+  /**
+   * The leader assigned the group's `topics` with `snapshot` (performAssignment:
+   * updateGroupSubscription, then assignmentSnapshot = metadataSnapshot).
+   */
+  assignedWith(topics: readonly string[], snapshot: MetadataSnapshot): void {
+    this.groupSubscription = [...topics];
+    this.assignmentSnapshot = snapshot;
+  }
+
+  /**
+   * The metadata refreshed (ConsumerCoordinator.rejoinNeededOrPending): if this member assigned
+   * with a snapshot that no longer matches, rejoin. True when a rejoin is wanted for that reason.
+   */
+  onMetadata(now: MetadataSnapshot): boolean {
+    const assigned = this.assignmentSnapshot;
+    if (assigned === null || this.state !== 'STABLE' || sameSnapshot(assigned, now)) return false;
+    const reason = metadataChangedReason(assigned, now);
+    this.requestRejoin(reason.short, reason.full);
+    return true;
   }
 
   /**
@@ -251,6 +287,11 @@ export class Membership {
         const assignment = decodeAssignment(res.assignment);
         if (!assignment) return this.fail(new KafkaResponseError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'SyncGroup', `no consumer assignment for ${this.generation.memberId} (${res.assignment.length} bytes)`));
         this.transition('STABLE');
+        // Only the leader is responsible for monitoring for metadata changes (onJoinComplete).
+        if (!this.isLeader) {
+          this.assignmentSnapshot = null;
+          this.groupSubscription = [];
+        }
         const before = new Set(this.owned.map((tp) => partitionKey(tp.topic, tp.partition)));
         const now = new Set(assignment.partitions.map((tp) => partitionKey(tp.topic, tp.partition)));
         const added = assignment.partitions.filter((tp) => !before.has(partitionKey(tp.topic, tp.partition)));
@@ -259,6 +300,7 @@ export class Membership {
         this.owned = assignment.partitions;
         this.assignmentUserData = assignment.userData;
         this.rejoinReason = null;
+        this.rejoinDetail = null;
         const followUp = this.config.rebalanceProtocol === 'cooperative' && revoked.length > 0;
         if (followUp) this.requestRejoin('need to revoke partitions and re-join');
         return { kind: 'assigned', generation: this.generation, assignment, added, kept, revoked, followUp };
@@ -414,6 +456,7 @@ export class Membership {
     if (this.state !== 'FAILED' && this.state !== 'CLOSED') this.transition('FAILED');
     this.failure ??= error;
     this.rejoinReason = null;
+    this.rejoinDetail = null;
     return { kind: 'fatal', error };
   }
 

@@ -33,6 +33,8 @@ export const StreamsConfigSchema = z.object({
   heartbeatIntervalMs: z.number().int().positive().default(3_000),
   /** max.poll.interval.ms (5 min): the rebalance timeout sent in JoinGroup. */
   maxPollIntervalMs: z.number().int().positive().default(300_000),
+  /** metadata.max.age.ms (5 min): how often the group leader refreshes the source topics' metadata, rejoining when partitions were added. */
+  metadataMaxAgeMs: z.number().int().positive().default(300_000),
   /** fetch.max.wait.ms: how long one fetch may wait for data (bounds how soon a resumed partition is read). */
   fetchMaxWaitMs: z.number().int().positive().default(500),
   /** num.standby.replicas: copies of each stateful task's stores kept current on other instances. */

@@ -130,6 +130,7 @@ export class StreamThread {
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       rebalanceTimeoutMs: config.maxPollIntervalMs,
+      metadataMaxAgeMs: config.metadataMaxAgeMs,
       listener: {
         onPartitionsRevoked: (partitions) => this.#queue.run(() => this.#taskManager.onRevoked(partitions)),
         onPartitionsAssigned: (added, kept) => this.#queue.run(() => this.#taskManager.onAssigned(added, kept)),
