@@ -246,10 +246,8 @@ describe('admin APIs (kafkajs)', () => {
         isDefault: false,
         configSource: 1,
         isSensitive: false,
-        configSynonyms: [
-          { configName: 'retention.ms', configValue: '60000', configSource: 1 },
-          { configName: 'log.retention.ms', configValue: '604800000', configSource: 5 },
-        ],
+        // Kafka lists no broker synonym: log.retention.ms is unset, log.retention.hours gives the default.
+        configSynonyms: [{ configName: 'retention.ms', configValue: '60000', configSource: 1 }],
       });
       expect(entries.get('cleanup.policy')).toMatchObject({
         configValue: 'delete',
@@ -288,7 +286,8 @@ describe('admin APIs (kafkajs)', () => {
     it('describes this broker read-only, and refuses another broker id', async () => {
       const { resources } = await admin.describeConfigs({ resources: [{ type: BROKER, name: '1' }], includeSynonyms: true });
       const entries = new Map(resources[0]!.configEntries.map((e) => [e.configName, e]));
-      expect(entries.get('broker.id')).toMatchObject({ configValue: '1', readOnly: true, configSource: 5 });
+      // A KRaft broker always sets node.id, which Kafka copies to broker.id: a static setting.
+      expect(entries.get('broker.id')).toMatchObject({ configValue: '1', readOnly: true, configSource: 4 });
       // Started with defaultPartitions 2: a static setting over the default of 1.
       expect(entries.get('num.partitions')).toMatchObject({
         configValue: '2',

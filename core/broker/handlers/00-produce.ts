@@ -1,7 +1,9 @@
 // Produce (0) v3-7: magic-2 record batches only (v3 is the first that carries them). Batches
 // are validated (framing, magic, CRC, record walk), stored as received with offsets assigned
 // by rewriting baseOffset. acks=0 gets no response at all, as Kafka does. A partition this node
-// does not lead is NOT_LEADER_OR_FOLLOWER (v3-7 predate KIP-951's leader hints).
+// does not lead is NOT_LEADER_OR_FOLLOWER (v3-7 predate KIP-951's leader hints). The topic's
+// configs apply as in Kafka: min.insync.replicas (acks=all), max.message.bytes, then LogValidator's
+// record checks (record-validation.ts: keys of compacted topics, CreateTime timestamp bounds).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { isControl, isTransactional, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
 import type {
@@ -11,10 +13,12 @@ import type {
   ProduceResponsePartitionProduceResponseInput,
 } from '../../protocol/schema/generated/index.js';
 import { defineHandler, leadsHere, NO_RESPONSE, type RequestContext } from '../handler.js';
-import { effectiveConfig } from '../topic-configs.js';
+import { validateRecords } from '../record-validation.js';
+import { produceLimitsOf } from '../topic-configs.js';
 
 function produceToPartition(
   ctx: RequestContext,
+  acks: number,
   transactionalId: string | null,
   topic: string,
   p: ProduceRequestPartitionProduceData,
@@ -52,14 +56,23 @@ function produceToPartition(
         : broker.transactions.verifyProduce(transactionalId, header.producerId, header.producerEpoch, topic, p.index);
     if (code !== 0) return fail(code);
   }
-  const config = effectiveConfig(broker.topics.get(topic)!.configs);
-  const maxBytes = Number(config['max.message.bytes']);
-  if (batch.length > maxBytes) {
-    return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${maxBytes}`);
+  const limits = produceLimitsOf(broker.topics.get(topic)!.configs);
+  // Partition.appendRecordsToLeader: the ISR is this one replica, so min.insync.replicas > 1 fails acks=all.
+  if (acks === -1 && limits.minInsyncReplicas > 1) {
+    return fail(
+      ErrorCode.NOT_ENOUGH_REPLICAS,
+      `The size of the current ISR Set(${ctx.node.nodeId}) is insufficient to satisfy the min.isr requirement of ${limits.minInsyncReplicas} for partition ${topic}-${p.index}`,
+    );
   }
+  if (batch.length > limits.maxMessageBytes) {
+    return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batch.length} bytes exceeds max.message.bytes ${limits.maxMessageBytes}`);
+  }
+  const now = broker.now();
+  const records = validateRecords(batch, header, limits, now, `${topic}-${p.index}`);
+  if (!records.ok) return fail(records.errorCode, records.message);
   let logAppendTimeMs = -1;
-  if (config['message.timestamp.type'] === 'LogAppendTime') {
-    logAppendTimeMs = broker.now();
+  if (limits.timestampType === 'LogAppendTime') {
+    logAppendTimeMs = now;
     setLogAppendTime(batch, logAppendTimeMs);
   }
   try {
@@ -83,7 +96,7 @@ export const produce = defineHandler<ProduceRequest, ProduceResponseInput>({
       name: t.name,
       partitionResponses: t.partitionData.map((p) =>
         validAcks
-          ? produceToPartition(ctx, req.transactionalId, t.name, p)
+          ? produceToPartition(ctx, req.acks, req.transactionalId, t.name, p)
           : { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
       ),
     }));

@@ -1,6 +1,8 @@
-// DescribeConfigs (32) v0-2 (kafkajs 2, librdkafka 1, kafka-python 2). Topics (type 2): every
-// TOPIC_CONFIGS entry with override/default source and synonyms; broker (type 4): a read-only table,
-// for the node the request reached only (Kafka's ConfigHelper: another id is INVALID_REQUEST).
+// DescribeConfigs (32) v0-2 (kafkajs 2, librdkafka 1, kafka-python 2), as Kafka's ConfigHelper
+// answers it. Topics (type 2): every topic config of Kafka 4.0 (topic-configs.ts), the override or
+// the default, with Kafka's synonyms. Broker (type 4): the broker-config table, for the node the
+// request reached only (another id is INVALID_REQUEST). A requested name the resource does not
+// have gets no entry, as in Kafka. Entries come in Kafka's order (config-order.ts).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type {
   DescribeConfigsRequest,
@@ -9,34 +11,36 @@ import type {
   DescribeConfigsResponseDescribeConfigsSynonymInput as Synonym,
   DescribeConfigsResponseInput,
 } from '../../protocol/schema/generated/index.js';
-import { BROKER_CONFIGS, ConfigSource } from '../broker-configs.js';
-import type { Broker } from '../broker.js';
+import {
+  BROKER_CONFIGS,
+  brokerConfigSynonyms,
+  brokerConfigValue,
+  ConfigSource,
+  configSynonyms,
+  topicDefault,
+} from '../broker-configs.js';
+import { scalaHashMapOrder } from '../config-order.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { TOPIC_CONFIGS } from '../topic-configs.js';
+import { describedValue, TOPIC_CONFIGS } from '../topic-configs.js';
 import { topicNameProblem } from '../topics.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+
+/**
+ * The size of the Scala HashMap Kafka 4.0 holds a broker's configs in: its ~300 non-internal
+ * broker configs grow the table to 512 slots. Our subset is listed in the order it would have there.
+ */
+const KAFKA_BROKER_CONFIG_TABLE = 512;
 
 interface Options {
   version: number;
   includeSynonyms: boolean;
 }
 
-/** Kafka: a null or empty key list means every config. Unknown keys are silently left out. */
-function wanted(resource: DescribeConfigsRequestDescribeConfigsResource, name: string): boolean {
-  const keys = resource.configurationKeys;
-  return keys === null || keys.length === 0 || keys.includes(name);
-}
-
-function entry(
-  name: string,
-  value: string | null,
-  readOnly: boolean,
-  source: number,
-  synonyms: Synonym[],
-  o: Options,
-): ConfigEntry {
+function entry(name: string, value: string | null, readOnly: boolean, synonyms: Synonym[], o: Options): ConfigEntry {
+  // ConfigHelper: the source is the most specific synonym's, DEFAULT_CONFIG when there is none.
+  const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
   return {
     name,
     value,
@@ -48,19 +52,37 @@ function entry(
   };
 }
 
-function topicConfigs(broker: Broker, resource: DescribeConfigsRequestDescribeConfigsResource, o: Options): ConfigEntry[] {
+/**
+ * Kafka's createResponseConfig: every config when no names are asked for, else those asked for
+ * that exist, in the iteration order of the HashMap each list is built in.
+ */
+function select<T extends { name: string }>(
+  all: readonly T[],
+  resource: DescribeConfigsRequestDescribeConfigsResource,
+  fullTableSize?: number,
+): T[] {
+  const keys = resource.configurationKeys;
+  const byName = new Map(all.map((d) => [d.name, d]));
+  if (keys === null || keys.length === 0) return scalaHashMapOrder([...byName.keys()], fullTableSize).map((n) => byName.get(n)!);
+  // The filtered map is a new HashMap of just these names (sized for them), so its order is theirs.
+  const present = all.filter((d) => keys.includes(d.name)).map((d) => d.name);
+  return scalaHashMapOrder(present).map((n) => byName.get(n)!);
+}
+
+function topicConfigs(ctx: RequestContext, resource: DescribeConfigsRequestDescribeConfigsResource, o: Options): ConfigEntry[] {
+  const { broker, node } = ctx;
   const name = resource.resourceName;
   const bad = topicNameProblem(name);
   if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
   const meta = broker.topics.get(name);
   if (!meta) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-  return TOPIC_CONFIGS.filter((d) => wanted(resource, d.name)).map((d) => {
-    const override = meta.configs[d.name];
-    // Most specific first, as Kafka lists them: the topic override, then the broker-level default.
-    const synonyms: Synonym[] = [{ name: d.brokerKey, value: d.default, source: ConfigSource.DEFAULT_CONFIG }];
-    if (override !== undefined) synonyms.unshift({ name: d.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    const source = override !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG;
-    return entry(d.name, override ?? d.default, false, source, synonyms, o);
+  return select(TOPIC_CONFIGS, resource).map((d) => {
+    const raw = meta.configs[d.name];
+    const value = describedValue(d.name, raw ?? topicDefault(d, broker, node));
+    // The topic override first, then the broker configs behind the default (none for some).
+    const synonyms: Synonym[] = d.serverSynonyms.length > 0 ? configSynonyms(d.serverSynonyms[0]!, d.serverSynonyms, broker, node) : [];
+    if (raw !== undefined) synonyms.unshift({ name: d.name, value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    return entry(d.name, value, false, synonyms, o);
   });
 }
 
@@ -74,15 +96,10 @@ function brokerConfigs(ctx: RequestContext, resource: DescribeConfigsRequestDesc
   if (Number(name) !== id) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received ${name}`);
   }
-  return BROKER_CONFIGS.filter((d) => wanted(resource, d.name)).map((d) => {
-    const value = d.value(broker, node);
-    const set = d.isSet(broker.options);
-    const synonyms: Synonym[] = [];
-    if (set) synonyms.push({ name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG });
-    const dflt = d.defaultValue();
-    if (dflt !== null) synonyms.push({ name: d.name, value: dflt, source: ConfigSource.DEFAULT_CONFIG });
-    const source = set ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
-    return entry(d.name, value, true, source, synonyms, o);
+  return select(BROKER_CONFIGS, resource, KAFKA_BROKER_CONFIG_TABLE).map((d) => {
+    const synonyms = configSynonyms(d.name, brokerConfigSynonyms(d.name), broker, node);
+    // Read-only: the embedded broker refuses to alter broker configs (Kafka: not dynamically updatable).
+    return entry(d.name, brokerConfigValue(d, broker, node), true, synonyms, o);
   });
 }
 
@@ -91,13 +108,13 @@ export const describeConfigs = defineHandler<DescribeConfigsRequest, DescribeCon
   minVersion: 0,
   maxVersion: 2,
   handle(req, ctx) {
-    const { broker, header } = ctx;
+    const { header } = ctx;
     const o: Options = { version: header.apiVersion, includeSynonyms: header.apiVersion >= 1 && req.includeSynonyms };
     const results = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       try {
         let configs: ConfigEntry[];
-        if (r.resourceType === RESOURCE_TOPIC) configs = topicConfigs(broker, r, o);
+        if (r.resourceType === RESOURCE_TOPIC) configs = topicConfigs(ctx, r, o);
         else if (r.resourceType === RESOURCE_BROKER) configs = brokerConfigs(ctx, r, o);
         else throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${r.resourceType}`);
         return { ...base, errorCode: 0, errorMessage: null, configs };
