@@ -3,7 +3,7 @@
 // strictly in request order even while an earlier one (a long-poll Fetch) is still waiting.
 import type { Socket } from 'node:net';
 import { decode, encodeInto } from '../protocol/codec.js';
-import { peekRequestHeader, readRequestHeader, writeResponseHeader } from '../protocol/headers.js';
+import { peekClientId, peekRequestHeader, readRequestHeader, writeResponseHeader } from '../protocol/headers.js';
 import { ProtocolError, Reader, Writer } from '../protocol/primitives.js';
 import { ApiKey, API_SCHEMAS, apiName } from '../protocol/apis.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -11,6 +11,7 @@ import type { Broker } from './broker.js';
 import type { BrokerNode, Listener } from './cluster.js';
 import { NO_RESPONSE, type ClientInfo, type HandlerResult } from './handler.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
+import { unsupportedRequestReason } from './unsupported-version.js';
 
 interface Slot {
   done: boolean;
@@ -105,12 +106,9 @@ export class Connection {
     const handler = this.broker.registry.get(apiKey);
     if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(correlationId);
-      // A real broker cannot parse such a request either; it closes the connection.
-      return this.close(
-        handler
-          ? `${apiName(apiKey)} v${apiVersion} is not supported (${handler.minVersion}..${handler.maxVersion})`
-          : `unknown API key ${apiKey}`,
-      );
+      // Kafka closes the connection without an answer; the reason, logged once as it closes, says
+      // what the client's user can do about it.
+      return this.close(unsupportedRequestReason({ apiKey, apiVersion, clientId: peekClientId(frame) }, handler));
     }
     const refused = this.sasl?.admit(apiKey);
     if (refused) {
@@ -146,8 +144,13 @@ export class Connection {
     }
   }
 
-  /** A handler bug must not take the broker down: log it and drop this one connection. */
+  /**
+   * A handler bug must not take the broker down: log it and drop this one connection. A
+   * ProtocolError is a request Kafka refuses while parsing it (e.g. an ACL filter naming the
+   * UNKNOWN type): Kafka closes the connection, and so do we, with no internal error logged.
+   */
   private failed(api: string, e: unknown): void {
+    if (e instanceof ProtocolError) return this.close(`invalid ${api} request: ${e.message}`);
     this.broker.log('error', `${api} handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     this.close(`internal error in ${api}`);
   }

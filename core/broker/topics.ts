@@ -282,6 +282,22 @@ export class TopicManager {
     this.save();
   }
 
+  /**
+   * Names a new leader for one partition (AlterPartitionReassignments). Storage is shared by every
+   * node, so nothing moves: the partition is served by `leader` from now on, and it is persisted
+   * like a manual assignment.
+   */
+  setLeader(name: string, partition: number, leader: number): void {
+    const t = this.topics.get(name);
+    if (!t || partition < 0 || partition >= t.meta.partitions) {
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${name}:${partition}.`);
+    }
+    const all = Array.from({ length: t.meta.partitions }, (_, i) => t.meta.leaders?.[i] ?? null);
+    all[partition] = leader;
+    t.meta.leaders = all;
+    this.save();
+  }
+
   /** Replaces the topic's overrides (AlterConfigs semantics: keys not given revert to default). */
   setConfigs(name: string, configs: Record<string, string>): void {
     const t = this.topics.get(name);

@@ -18,6 +18,17 @@ export function peekRequestHeader(frame: Buffer): { apiKey: number; apiVersion: 
   return { apiKey: frame.readInt16BE(0), apiVersion: frame.readInt16BE(2), correlationId: frame.readInt32BE(4) };
 }
 
+/**
+ * The client id of any request, even at a version we do not serve: every request header from v1
+ * on puts it right after the correlation id. Null if absent or cut short.
+ */
+export function peekClientId(frame: Buffer): string | null {
+  if (frame.length < 10) return null;
+  const n = frame.readInt16BE(8);
+  if (n < 0 || frame.length < 10 + n) return null;
+  return frame.toString('utf8', 10, 10 + n);
+}
+
 export function requestIsFlexible(apiKey: number, apiVersion: number): boolean {
   const api = API_SCHEMAS.get(apiKey);
   return api !== undefined && isFlexible(api.request, apiVersion);

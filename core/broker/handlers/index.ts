@@ -24,11 +24,16 @@ import { addPartitionsToTxn } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxn } from './25-add-offsets-to-txn.js';
 import { endTxn } from './26-end-txn.js';
 import { txnOffsetCommit } from './28-txn-offset-commit.js';
+import { describeAcls } from './29-describe-acls.js';
+import { createAcls } from './30-create-acls.js';
+import { deleteAcls } from './31-delete-acls.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
 import { saslAuthenticate } from './36-sasl-authenticate.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { alterPartitionReassignments } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignments } from './46-list-partition-reassignments.js';
 import { describeProducers } from './61-describe-producers.js';
 import { describeTransactions } from './65-describe-transactions.js';
 import { listTransactions } from './66-list-transactions.js';
@@ -57,11 +62,16 @@ export const HANDLERS: readonly Handler[] = [
   addOffsetsToTxn,
   endTxn,
   txnOffsetCommit,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeConfigs,
   alterConfigs,
   saslAuthenticate,
   createPartitions,
   deleteGroups,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   describeProducers,
   describeTransactions,
   listTransactions,
