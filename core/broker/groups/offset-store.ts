@@ -32,6 +32,16 @@ export interface OffsetToCommit extends CommittedOffset {
   partition: number;
 }
 
+/**
+ * An offset a TxnOffsetCommit holds until its transaction ends. `recordOrder` is where Kafka's
+ * group coordinator would have written it in `__consumer_offsets` (it writes the record at once,
+ * transactionally): the COMMIT marker materializes it only if no later commit of the same
+ * partition came first (OffsetMetadataManager.replayEndTransactionMarker).
+ */
+export interface PendingOffset extends OffsetToCommit {
+  recordOrder: number;
+}
+
 /** One partition of an OffsetCommit or TxnOffsetCommit request, as the store keeps it. */
 export function offsetToCommit(
   topic: string,
@@ -71,6 +81,13 @@ const key = (t: string, p: number) => `${t}\u0000${p}`;
 
 export class OffsetStore {
   private byGroup = new Map<string, Map<string, CommittedOffset>>();
+  /**
+   * Per group and partition, the order of the record that set its committed offset: Kafka compares
+   * record offsets in the group's `__consumer_offsets` partition; one counter for all partitions
+   * orders the records of any one partition the same way.
+   */
+  private recordOrders = new Map<string, Map<string, number>>();
+  private lastRecordOrder = 0;
 
   constructor(
     private topics: TopicManager,
@@ -94,7 +111,7 @@ export class OffsetStore {
     if (version === 0 || version === 1) {
       const ok = decode<OffsetCommitKey>(OffsetCommitKeySchema, version, r);
       if (v === null) {
-        this.byGroup.get(ok.group)?.delete(key(ok.topic, ok.partition));
+        this.remove(ok.group, ok.topic, ok.partition);
         return;
       }
       const vr = new Reader(v);
@@ -110,21 +127,59 @@ export class OffsetStore {
     // Group metadata (key version 2) is written for other tools; members re-join after a restart.
   }
 
-  private set(group: string, topic: string, partition: number, c: CommittedOffset): void {
+  private set(group: string, topic: string, partition: number, c: CommittedOffset, order = this.nextRecordOrder()): void {
     let m = this.byGroup.get(group);
     if (!m) this.byGroup.set(group, (m = new Map()));
     m.set(key(topic, partition), c);
+    let o = this.recordOrders.get(group);
+    if (!o) this.recordOrders.set(group, (o = new Map()));
+    o.set(key(topic, partition), order);
+  }
+
+  private remove(group: string, topic: string, partition: number): void {
+    this.byGroup.get(group)?.delete(key(topic, partition));
+    this.recordOrders.get(group)?.delete(key(topic, partition));
+  }
+
+  /** The order a record written now would have (see PendingOffset). */
+  nextRecordOrder(): number {
+    return ++this.lastRecordOrder;
+  }
+
+  /** The group's `__consumer_offsets` partition. */
+  partitionFor(groupId: string): number {
+    return offsetsPartitionFor(groupId, this.partitionCount);
   }
 
   private append(groupId: string, records: { key: Buffer; value: Buffer | null }[]): void {
     if (records.length === 0) return;
-    const p = this.topics.partition(OFFSETS_TOPIC, offsetsPartitionFor(groupId, this.partitionCount));
+    const p = this.topics.partition(OFFSETS_TOPIC, this.partitionFor(groupId));
     if (!p) throw new Error(`${OFFSETS_TOPIC} is missing`);
     const ts = this.now();
     p.append([encodeRecordBatch({ records: records.map((r) => ({ ...r, timestamp: ts })) })]);
   }
 
   commit(groupId: string, offsets: OffsetToCommit[]): void {
+    this.write(groupId, offsets);
+    for (const o of offsets) this.set(groupId, o.topic, o.partition, o);
+  }
+
+  /**
+   * Materializes a committed transaction's offsets, as Kafka's group coordinator does on the
+   * COMMIT marker: each keeps its place in the log, so one that an OffsetCommit (or another
+   * transaction's offsets) overtook stays overwritten. Returns the offsets that took effect.
+   */
+  commitTransactional(groupId: string, offsets: PendingOffset[]): PendingOffset[] {
+    const applied = offsets.filter((o) => {
+      const current = this.recordOrders.get(groupId)?.get(key(o.topic, o.partition));
+      return current === undefined || o.recordOrder > current;
+    });
+    this.write(groupId, applied);
+    for (const { recordOrder, ...o } of applied) this.set(groupId, o.topic, o.partition, o, recordOrder);
+    return applied;
+  }
+
+  private write(groupId: string, offsets: OffsetToCommit[]): void {
     this.append(
       groupId,
       offsets.map((o) => ({
@@ -137,7 +192,6 @@ export class OffsetStore {
         }),
       })),
     );
-    for (const o of offsets) this.set(groupId, o.topic, o.partition, o);
   }
 
   writeGroupMetadata(groupId: string, value: GroupMetadataValueInput): void {
@@ -174,7 +228,7 @@ export class OffsetStore {
         groupId,
         [...parts.keys()].map((partition) => ({ key: versioned(OffsetCommitKeySchema, 1, { group: groupId, topic, partition }), value: null })),
       );
-      for (const partition of parts.keys()) this.byGroup.get(groupId)?.delete(key(topic, partition));
+      for (const partition of parts.keys()) this.remove(groupId, topic, partition);
     }
   }
 
@@ -189,5 +243,6 @@ export class OffsetStore {
     records.push({ key: versioned(GroupMetadataKeySchema, 2, { group: groupId }), value: null });
     this.append(groupId, records);
     this.byGroup.delete(groupId);
+    this.recordOrders.delete(groupId);
   }
 }

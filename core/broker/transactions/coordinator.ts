@@ -1,6 +1,7 @@
 // The transaction coordinator, after Kafka's TransactionCoordinator: InitProducerId (fencing
-// the previous epoch, aborting its open transaction), AddPartitionsToTxn, AddOffsetsToTxn,
-// TxnOffsetCommit (offsets held until the commit), EndTxn (markers on every partition), and
+// the previous epoch, aborting its open transaction), AddPartitionsToTxn, AddOffsetsToTxn (the
+// group's __consumer_offsets partition joins the transaction), the verification of a
+// TxnOffsetCommit and its offsets held until the commit, EndTxn (markers on every partition), and
 // the timeout that aborts forgotten transactions. Markers are written in-process, so a
 // transaction moves Prepare* → Complete* within one call; the Prepare* record is persisted
 // first so that a crash in between is completed on restart.
@@ -9,7 +10,7 @@ import { encodeRecordBatch } from '../../protocol/records/index.js';
 import { forEachRecord } from '../log/index.js';
 import type { EventSink } from '../events.js';
 import type { OffsetStore, OffsetToCommit } from '../groups/offset-store.js';
-import { offsetsPartitionFor } from '../groups/offset-store.js';
+import { OFFSETS_TOPIC, offsetsPartitionFor } from '../groups/offset-store.js';
 import type { ProducerIdManager } from '../producers/producer-ids.js';
 import type { TopicManager } from '../topics.js';
 import { canTransition, parsePartitionKey, partitionKey, type TxnRecord, type TxnState } from './transaction.js';
@@ -56,6 +57,8 @@ export class TransactionCoordinator {
       });
     }
     for (const t of this.txns.values()) {
+      // Record orders restart with the replay of __consumer_offsets: held offsets come after it.
+      for (const held of Object.values(t.pendingOffsets)) for (const o of held) o.recordOrder = this.offsets.nextRecordOrder();
       if (t.state === 'PrepareCommit') this.complete(t, 'COMMIT');
       else if (t.state === 'PrepareAbort') this.complete(t, 'ABORT');
       else if (t.state === 'Ongoing' || t.state === 'PrepareEpochFence') this.fenceAndAbort(t, 'broker-restart');
@@ -116,7 +119,11 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Writes the markers, settles held offsets, and completes the transaction. */
+  /**
+   * Writes the markers (the __consumer_offsets ones too), settles held offsets, and completes the
+   * transaction. Held offsets always belong to a partition in the transaction: TxnOffsetCommit
+   * holds nothing for a group whose partition AddOffsetsToTxn did not add (see verifyTxnOffsetCommit).
+   */
   private complete(t: TxnRecord, result: 'COMMIT' | 'ABORT'): void {
     const now = this.now();
     for (const key of t.partitions) {
@@ -124,13 +131,14 @@ export class TransactionCoordinator {
       this.topics.partition(topic, partition)?.appendMarker(t.producerId, t.producerEpoch, result, COORDINATOR_EPOCH, now);
     }
     if (result === 'COMMIT') {
-      for (const [groupId, offsets] of Object.entries(t.pendingOffsets)) {
-        this.offsets.commit(groupId, offsets);
+      for (const [groupId, held] of Object.entries(t.pendingOffsets)) {
+        const applied = this.offsets.commitTransactional(groupId, held);
+        if (applied.length === 0) continue;
         this.emit({
           type: 'group.offsets.committed',
           at: now,
           groupId,
-          offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+          offsets: applied.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
         });
       }
     }
@@ -291,43 +299,56 @@ export class TransactionCoordinator {
     return out;
   }
 
+  /** Adds the group's __consumer_offsets partition to the transaction, as Kafka's AddOffsetsToTxn does. */
   addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): number {
     const t = this.owner(transactionalId, producerId, producerEpoch);
     if (typeof t === 'number') return t;
-    if (!t.pendingOffsets[groupId]) t.pendingOffsets[groupId] = [];
+    const key = this.offsetsPartitionKey(groupId);
+    if (!t.partitions.includes(key)) t.partitions.push(key);
     this.begin(t);
     return 0;
   }
 
+  private offsetsPartitionKey(groupId: string): string {
+    return partitionKey(OFFSETS_TOPIC, this.offsets.partitionFor(groupId));
+  }
+
   /**
-   * Whether a TxnOffsetCommit may write (0) or its error: the producer must own an Ongoing
-   * transaction that AddOffsetsToTxn added the group to. Kafka verifies this (KIP-890) before the
-   * group coordinator looks at the member, so the handler asks first.
+   * Kafka's transaction verification of a TxnOffsetCommit (KIP-890 part 1, on by default with
+   * transaction.partition.verification.enable): before the group coordinator writes, it asks this
+   * coordinator (AddPartitionsToTxn, verifyOnly) whether the group's __consumer_offsets partition
+   * is in the producer's transaction, which is what AddOffsetsToTxn did — for any group on that
+   * partition. Answers as TransactionCoordinator.handleVerifyPartitionsInTransaction after
+   * AddPartitionsToTxnManager's mapping: PRODUCER_FENCED reaches the client as
+   * INVALID_PRODUCER_EPOCH; a partition not in the transaction is TRANSACTION_ABORTABLE, which
+   * the handler turns into INVALID_TXN_STATE for versions before 4 (txn-errors.ts).
    */
-  txnOffsetCommitError(transactionalId: string, groupId: string, producerId: number, producerEpoch: number): number {
-    const t = this.offsetsTarget(transactionalId, groupId, producerId, producerEpoch);
-    return typeof t === 'number' ? t : 0;
+  verifyTxnOffsetCommit(transactionalId: string, groupId: string, producerId: number, producerEpoch: number): number {
+    if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
+    const t = this.txns.get(transactionalId);
+    if (!t || t.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (t.producerEpoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (!t.partitions.includes(this.offsetsPartitionKey(groupId))) return ErrorCode.TRANSACTION_ABORTABLE;
+    return 0;
   }
 
-  private offsetsTarget(transactionalId: string, groupId: string, producerId: number, producerEpoch: number): TxnRecord | number {
-    const t = this.owner(transactionalId, producerId, producerEpoch);
-    if (typeof t === 'number') return t;
-    if (!t.pendingOffsets[groupId] || t.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE; // AddOffsetsToTxn comes first
-    return t;
-  }
-
-  /** Holds offsets until the transaction commits; errors per the whole request. */
-  txnOffsetCommit(transactionalId: string, groupId: string, producerId: number, producerEpoch: number, offsets: OffsetToCommit[]): number {
-    const t = this.offsetsTarget(transactionalId, groupId, producerId, producerEpoch);
-    if (typeof t === 'number') return t;
-    const held = t.pendingOffsets[groupId]!;
+  /**
+   * Holds a verified TxnOffsetCommit's offsets until the transaction ends (Kafka writes them to
+   * __consumer_offsets as transactional records; the marker decides). A partition sent again
+   * replaces its earlier offset.
+   */
+  holdOffsets(transactionalId: string, groupId: string, offsets: OffsetToCommit[]): void {
+    const t = this.txns.get(transactionalId);
+    if (!t) throw new Error(`transaction ${transactionalId}: offsets held without a verified transaction`);
+    const held = (t.pendingOffsets[groupId] ??= []);
     for (const o of offsets) {
+      const pending = { ...o, recordOrder: this.offsets.nextRecordOrder() };
       const i = held.findIndex((h) => h.topic === o.topic && h.partition === o.partition);
-      if (i >= 0) held[i] = o;
-      else held.push(o);
+      if (i >= 0) held[i] = pending;
+      else held.push(pending);
     }
     this.persist(t);
-    return 0;
   }
 
   /** Whether a group has offsets held in an open transaction (OffsetFetch require_stable). */

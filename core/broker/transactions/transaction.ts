@@ -1,7 +1,7 @@
 // One transactional id's state, after Kafka's TransactionMetadata: producer id and epoch, the
 // partitions and groups in the open transaction, and the state machine whose legal transitions
 // are this one table.
-import type { OffsetToCommit } from '../groups/offset-store.js';
+import type { PendingOffset } from '../groups/offset-store.js';
 
 export type TxnState =
   | 'Empty'
@@ -50,10 +50,13 @@ export interface TxnRecord {
   lastProducerEpoch: number;
   timeoutMs: number;
   state: TxnState;
-  /** "topic/partition" of every data partition in the transaction. */
+  /**
+   * "topic/partition" of every partition in the transaction: the data partitions, and the
+   * `__consumer_offsets` partitions that AddOffsetsToTxn added (Kafka's topicPartitions).
+   */
   partitions: string[];
   /** Offsets sent with TxnOffsetCommit, per group: committed only with the transaction. */
-  pendingOffsets: Record<string, OffsetToCommit[]>;
+  pendingOffsets: Record<string, PendingOffset[]>;
   startedAt: number;
   updatedAt: number;
 }
