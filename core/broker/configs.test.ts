@@ -3,12 +3,14 @@
 // order), alter them, describe the broker, and meet the configs the broker applies on produce.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compressionOf, readBatchHeader } from '../protocol/records/index.js';
 import { PYTHON, pythonCanImport } from '../testing/python-clients.js';
 import { BROKER_CONFIGS } from './broker-configs.js';
 import { startBroker, type RunningBroker } from './broker.js';
 import { scalaHashMapOrder } from './config-order.js';
+import { rawFetch } from './testing/raw-client.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 
 const execFileP = promisify(execFile);
@@ -200,6 +202,34 @@ describe('configs with kafkajs', () => {
       }
     });
 
+    it('compression.type stores batches in the topic codec, whatever the producer sent', async () => {
+      await admin.createTopics({
+        topics: [
+          { topic: 'cfg-gzip', configEntries: [{ name: 'compression.type', value: 'gzip' }] },
+          { topic: 'cfg-plain', configEntries: [{ name: 'compression.type', value: 'uncompressed' }] },
+        ],
+      });
+      const producer = kafka(b).producer({ idempotent: true });
+      await producer.connect();
+      try {
+        for (const round of [0, 1]) {
+          await producer.send({ topic: 'cfg-gzip', messages: [{ key: 'k', value: `plain-${round}`, headers: { h: 'v' } }] });
+          await producer.send({ topic: 'cfg-plain', compression: CompressionTypes.GZIP, messages: [{ key: 'k', value: `gzipped-${round}` }] });
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      const gz = await rawFetch(b.address, 'cfg-gzip', 0, 0);
+      expect(compressionOf(readBatchHeader(gz.partition.records!).attributes)).toBe('gzip');
+      expect(gz.records.map((r) => [r.offset, r.value?.toString(), r.headers[0]?.value?.toString()])).toEqual([
+        [0, 'plain-0', 'v'],
+        [1, 'plain-1', 'v'],
+      ]);
+      const plain = await rawFetch(b.address, 'cfg-plain', 0, 0);
+      expect(compressionOf(readBatchHeader(plain.partition.records!).attributes)).toBe('none');
+      expect(plain.records.map((r) => r.value?.toString())).toEqual(['gzipped-0', 'gzipped-1']);
+    });
+
     it('cleanup.policy compact refuses keyless records with INVALID_RECORD', async () => {
       await admin.createTopics({ topics: [{ topic: 'cfg-compact', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
       const producer = kafka(b, 0).producer();
@@ -232,6 +262,7 @@ def create(name, configs):
         return type(e).__name__
 
 out['create'] = create('kp-all', formerly_refused)
+out['create_gzip'] = create('kp-gzip', {'compression.type': 'gzip'})
 out['create_removed'] = create('kp-removed', {'message.timestamp.difference.max.ms': '1000'})
 out['create_bad'] = create('kp-bad', {'flush.messages': '0'})
 
@@ -248,6 +279,8 @@ out['after_alter'] = entries(ConfigResource(ConfigResourceType.TOPIC, 'kp-all', 
 admin.close()
 
 p = KafkaProducer(bootstrap_servers=boot, retries=0, request_timeout_ms=15000)
+for i in range(3):
+    p.send('kp-gzip', value=('kp-%d' % i).encode()).get(timeout=15)
 def send(ts):
     try:
         p.send('kp-all', value=b'v', key=b'k', timestamp_ms=ts).get(timeout=15)
@@ -281,6 +314,7 @@ describe('configs with kafka-python', () => {
       alter: number[];
       after_alter: [string, string | null, number, unknown[]][];
       produce: string[];
+      create_gzip: string;
     };
     expect(out.create).toBe('ok');
     expect(out.create_removed).toBe('InvalidConfigurationError');
@@ -306,5 +340,9 @@ describe('configs with kafka-python', () => {
       ]),
     );
     expect(out.produce).toEqual(['ok', 'InvalidTimestampError']);
+    expect(out.create_gzip).toBe('ok');
+    const gz = await rawFetch(b.address, 'kp-gzip', 0, 0);
+    expect(compressionOf(readBatchHeader(gz.partition.records!).attributes)).toBe('gzip');
+    expect(gz.records.map((r) => r.value?.toString())).toEqual(['kp-0', 'kp-1', 'kp-2']);
   });
 });

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.js';
-import { encodeRecordBatch, readBatchHeader } from '../protocol/records/index.js';
+import { compressionOf, decodeRecordBatch, encodeRecordBatch, readBatchHeader } from '../protocol/records/index.js';
 import { BROKER_CONFIGS, brokerConfigDef, brokerConfigSynonyms } from './broker-configs.js';
 import { javaStringHash, scalaHashMapOrder, scalaHashMapTableSize } from './config-order.js';
+import { recompressBatch, targetCompression } from './recompress.js';
 import { validateRecords } from './record-validation.js';
 import { logConfigOf, produceLimitsOf, TOPIC_CONFIGS, validateTopicConfigs } from './topic-configs.js';
 
@@ -193,5 +194,35 @@ describe('LogValidator record checks', () => {
     expect(message.match(/Compacted topic cannot accept message without key in topic partition c-0/g)).toHaveLength(3);
     const keyed = batch([now]);
     expect(validateRecords(keyed.b, keyed.header, limits({ 'cleanup.policy': 'compact' }), now, 'c-0')).toEqual({ ok: true });
+  });
+});
+
+describe('compression.type', () => {
+  it('picks the topic codec unless it is producer', () => {
+    expect(targetCompression('producer', 'lz4')).toBe('lz4');
+    expect(targetCompression('uncompressed', 'zstd')).toBe('none');
+    expect(targetCompression('gzip', 'none')).toBe('gzip');
+  });
+
+  it('re-encodes a batch keeping producer id, epoch, sequence, transactional flag, timestamps, keys, values and headers', () => {
+    const original = encodeRecordBatch({
+      compression: 'snappy',
+      producerId: 42,
+      producerEpoch: 3,
+      baseSequence: 17,
+      transactional: true,
+      records: [
+        { key: Buffer.from('a'), value: Buffer.from('1'), timestamp: 2000, headers: [{ key: 'h', value: Buffer.from('x') }] },
+        { key: null, value: null, timestamp: 1000 },
+      ],
+    });
+    const again = recompressBatch(original, 'zstd');
+    const before = decodeRecordBatch(original);
+    const after = decodeRecordBatch(again);
+    expect(compressionOf(after.header.attributes)).toBe('zstd');
+    const keep = (h: typeof before.header) => [h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta, h.firstTimestamp, h.maxTimestamp, h.attributes & ~0x07];
+    expect(keep(after.header)).toEqual(keep(before.header));
+    expect(after.records).toEqual(before.records);
+    expect(recompressBatch(original, 'snappy')).toBe(original);
   });
 });

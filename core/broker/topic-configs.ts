@@ -180,15 +180,15 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
     doc: 'one replica per partition: there is no election' },
   { name: 'min.insync.replicas', type: 'int', default: '1', serverSynonyms: ['min.insync.replicas'], handling: 'applied',
     doc: 'the ISR is the one replica: above 1, acks=all produce is NOT_ENOUGH_REPLICAS', validate: atLeast(1n) },
-  { name: 'compression.type', type: 'string', default: 'producer', serverSynonyms: ['compression.type'], handling: 'stored',
-    doc: 'batches are kept as the producer compressed them, whatever this says',
+  { name: 'compression.type', type: 'string', default: 'producer', serverSynonyms: ['compression.type'], handling: 'applied',
+    doc: 'a codec (or uncompressed) re-encodes produced batches in it; producer keeps theirs',
     validate: stringIn('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
   { name: 'compression.gzip.level', type: 'int', default: '-1', serverSynonyms: ['compression.gzip.level'], handling: 'stored',
-    doc: 'the broker never recompresses', validate: gzipLevel },
+    doc: 'recompression uses the codec\'s default level', validate: gzipLevel },
   { name: 'compression.lz4.level', type: 'int', default: '9', serverSynonyms: ['compression.lz4.level'], handling: 'stored',
-    doc: 'the broker never recompresses', validate: between(1n, 17n) },
+    doc: 'recompression uses the codec\'s default level', validate: between(1n, 17n) },
   { name: 'compression.zstd.level', type: 'int', default: '3', serverSynonyms: ['compression.zstd.level'], handling: 'stored',
-    doc: 'the broker never recompresses', validate: between(-131072n, 22n) },
+    doc: 'recompression uses the codec\'s default level', validate: between(-131072n, 22n) },
   { name: 'preallocate', type: 'boolean', default: 'false', serverSynonyms: ['log.preallocate'], handling: 'stored',
     doc: 'segment files grow as written' },
   { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', serverSynonyms: ['log.message.timestamp.type'], handling: 'applied',
@@ -304,6 +304,8 @@ export interface ProduceLimits {
   timestampAfterMaxMs: number;
   minInsyncReplicas: number;
   compacted: boolean;
+  /** compression.type: producer, uncompressed or a codec. */
+  compressionType: string;
 }
 
 export function produceLimitsOf(overrides: Record<string, string>): ProduceLimits {
@@ -315,5 +317,6 @@ export function produceLimitsOf(overrides: Record<string, string>): ProduceLimit
     timestampAfterMaxMs: num(get('message.timestamp.after.max.ms')),
     minInsyncReplicas: num(get('min.insync.replicas')),
     compacted: (get('cleanup.policy') as readonly string[]).map((p) => p.toLowerCase()).includes('compact'),
+    compressionType: get('compression.type') as string,
   };
 }

@@ -3,9 +3,17 @@
 // by rewriting baseOffset. acks=0 gets no response at all, as Kafka does. A partition this node
 // does not lead is NOT_LEADER_OR_FOLLOWER (v3-7 predate KIP-951's leader hints). The topic's
 // configs apply as in Kafka: min.insync.replicas (acks=all), max.message.bytes, then LogValidator's
-// record checks (record-validation.ts: keys of compacted topics, CreateTime timestamp bounds).
+// record checks (record-validation.ts: keys of compacted topics, CreateTime timestamp bounds), then
+// compression.type (recompress.ts).
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { isControl, isTransactional, readBatchHeader, setLogAppendTime, splitRecordBatches } from '../../protocol/records/index.js';
+import {
+  compressionOf,
+  isControl,
+  isTransactional,
+  readBatchHeader,
+  setLogAppendTime,
+  splitRecordBatches,
+} from '../../protocol/records/index.js';
 import type {
   ProduceRequest,
   ProduceRequestPartitionProduceData,
@@ -13,6 +21,7 @@ import type {
   ProduceResponsePartitionProduceResponseInput,
 } from '../../protocol/schema/generated/index.js';
 import { defineHandler, leadsHere, NO_RESPONSE, type RequestContext } from '../handler.js';
+import { recompressBatch, targetCompression } from '../recompress.js';
 import { validateRecords } from '../record-validation.js';
 import { produceLimitsOf } from '../topic-configs.js';
 
@@ -70,13 +79,20 @@ function produceToPartition(
   const now = broker.now();
   const records = validateRecords(batch, header, limits, now, `${topic}-${p.index}`);
   if (!records.ok) return fail(records.errorCode, records.message);
+  // compression.type: stored in the topic's codec; a re-encoded batch is checked against the size limit again.
+  const target = targetCompression(limits.compressionType, compressionOf(header.attributes));
+  const stored = recompressBatch(batch, target);
+  const storedHeader = stored === batch ? header : readBatchHeader(stored);
+  if (stored.length > limits.maxMessageBytes) {
+    return fail(ErrorCode.MESSAGE_TOO_LARGE, `${target} batch of ${stored.length} bytes exceeds max.message.bytes ${limits.maxMessageBytes}`);
+  }
   let logAppendTimeMs = -1;
   if (limits.timestampType === 'LogAppendTime') {
     logAppendTimeMs = now;
-    setLogAppendTime(batch, logAppendTimeMs);
+    setLogAppendTime(stored, logAppendTimeMs);
   }
   try {
-    const r = partition.appendProduced(batch, header);
+    const r = partition.appendProduced(stored, storedHeader);
     if (r.kind === 'error') return fail(r.errorCode, r.message);
     return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: partition.log.logStartOffset };
   } catch (e) {
