@@ -245,6 +245,36 @@ describe('configs with kafkajs', () => {
   });
 });
 
+describe('broker settings behind topic defaults', () => {
+  it('a broker flushing every append shows log.flush.interval.messages 1, statically, and every topic inherits it', async () => {
+    const b = await startBroker({ port: 0, dataDir: null, flush: { mode: 'always' } });
+    const admin = kafka(b).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'cfg-flush' }] });
+      const { resources } = await admin.describeConfigs({
+        resources: [
+          { type: TOPIC, name: 'cfg-flush', configNames: ['flush.messages', 'flush.ms'] },
+          { type: BROKER, name: '1', configNames: ['log.flush.interval.messages'] },
+        ],
+        includeSynonyms: true,
+      });
+      const topic = new Map(resources[0]!.configEntries.map((e) => [e.configName, e]));
+      const staticFlush = { configName: 'log.flush.interval.messages', configValue: '1', configSource: 4 };
+      expect(topic.get('flush.messages')).toMatchObject({
+        configValue: '1',
+        configSource: 4,
+        configSynonyms: [staticFlush, { configName: 'log.flush.interval.messages', configValue: '9223372036854775807', configSource: 5 }],
+      });
+      expect(topic.get('flush.ms')).toMatchObject({ configValue: '9223372036854775807', configSource: 5, configSynonyms: [] });
+      expect(resources[1]!.configEntries[0]).toMatchObject({ configValue: '1', configSource: 4 });
+    } finally {
+      await admin.disconnect();
+      await b.close();
+    }
+  });
+});
+
 const KAFKA_PYTHON_SCRIPT = `
 import json, sys, time
 from kafka import KafkaProducer
