@@ -74,6 +74,8 @@ export class TaskManager {
   readonly #subtopologyOfTopic = new Map<string, number>();
   /** Tasks that just (re)started or stayed through a rebalance: their pause ends at their next record. */
   readonly #pauseFrom = new Map<TaskId, { kind: 'kept' | 'assigned'; since: number }>();
+  /** When this rebalance's callbacks began to hold the thread (processing stops while they run). */
+  #callbacksSince: number | null = null;
   /**
    * Eager: the suspended tasks the last assignment gave back (kept) or not (revoked). The group
    * member reports neither, since eager gives every partition up before joining.
@@ -127,12 +129,24 @@ export class TaskManager {
     for (const standby of this.standbyTasks()) this.closeStandby(standby, reason);
   }
 
+  /** A newly assigned task processed its first record here: how long since it was assigned. */
   notePause(task: StreamTask): void {
     const from = this.#pauseFrom.get(task.id);
+    if (from === undefined || from.kind !== 'assigned') return;
+    this.#emitPause(task.id);
+  }
+
+  /**
+   * A task that stayed is processable again: its pause is the time it could not process — from
+   * the start of the rebalance's callbacks (eager: its suspension before rejoining) until now —
+   * not the wait for its next record, which depends on the traffic.
+   */
+  #emitPause(id: TaskId): void {
+    const from = this.#pauseFrom.get(id);
     if (from === undefined) return;
-    this.#pauseFrom.delete(task.id);
+    this.#pauseFrom.delete(id);
     const now = Date.now();
-    this.#hooks.emit({ type: 'pause', taskId: task.id, kind: from.kind, firstProcessedAt: now, pauseMs: now - from.since });
+    this.#hooks.emit({ type: 'pause', taskId: id, kind: from.kind, firstProcessedAt: now, pauseMs: now - from.since });
   }
 
   async onChangelogs(poll: Awaited<ReturnType<StoreChangelogReader['poll']>>): Promise<void> {
@@ -154,6 +168,7 @@ export class TaskManager {
    * transaction, which holds them all), then suspend them (eager) or close them (cooperative).
    */
   async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#callbacksSince ??= Date.now();
     const revoked = this.#tasksOfPartitions(partitions);
     if (revoked.length === 0) return;
     if (this.#config.rebalanceProtocol === 'eager') {
@@ -171,6 +186,8 @@ export class TaskManager {
   }
 
   async onAssigned(_added: readonly TopicPartition[], _kept: readonly TopicPartition[]): Promise<void> {
+    const since = this.#callbacksSince ?? Date.now();
+    this.#callbacksSince = null;
     const assignment = this.assignment;
     if (assignment === null) return;
     const active = new Set(assignment.active);
@@ -183,8 +200,8 @@ export class TaskManager {
     // Suspended tasks (eager) not given back are closed; kept ones resume.
     for (const task of this.tasks()) {
       if (active.has(task.id)) {
-        if (task.phase === 'suspended') this.#resumeTask(task);
-        else this.#pauseFrom.set(task.id, { kind: 'kept', since: task.lastProcessedAt ?? Date.now() });
+        if (task.phase === 'suspended') this.#resumeTask(task, since);
+        else if (task.phase === 'running') this.#pauseFrom.set(task.id, { kind: 'kept', since });
       } else if (task.phase === 'suspended') {
         this.#dropTask(task, 'closed', 'not assigned back after the rebalance', { clean: true });
       }
@@ -198,6 +215,8 @@ export class TaskManager {
       else if (!this.#tasks.has(id)) this.#createStandby(id, role);
     }
     this.#hooks.probingRebalanceAt(assignment.nextProbingRebalanceAt);
+    // Tasks that stayed running (cooperative) process again once the callbacks let go of the thread.
+    for (const task of this.tasks()) if (task.phase === 'running' && this.#pauseFrom.get(task.id)?.kind === 'kept') this.#emitPause(task.id);
     this.#hooks.tasksChanged();
   }
 
@@ -296,6 +315,8 @@ export class TaskManager {
     task.phase = 'running';
     this.#fetcher.resume(task.sources);
     this.#hooks.emit({ type: 'task', taskId: task.id, role: 'active', phase: 'running' });
+    // A suspended task given back (eager) is processable again.
+    if (this.#pauseFrom.get(task.id)?.kind === 'kept') this.#emitPause(task.id);
     this.#hooks.tasksChanged();
   }
 
@@ -331,10 +352,10 @@ export class TaskManager {
   }
 
   /** A suspended task given back: it carries on from its committed positions, state intact. */
-  #resumeTask(task: StreamTask): void {
+  #resumeTask(task: StreamTask, pausedSince: number): void {
     task.phase = 'created';
     task.state.deleteCheckpointIfEos();
-    this.#pauseFrom.set(task.id, { kind: 'kept', since: task.lastProcessedAt ?? Date.now() });
+    this.#pauseFrom.set(task.id, { kind: 'kept', since: pausedSince });
     void this.#initTask(task, restoreSourceOf(task.state, false));
   }
 

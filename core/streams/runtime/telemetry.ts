@@ -95,9 +95,11 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     checkpoint: z.array(TopicPartitionOffset).optional(),
   }),
   /**
-   * The first record a task processed after it was (re)assigned or after a rebalance it stayed
-   * through: how long it had not processed. For a task that moved, the console joins this with
-   * the old owner's lastProcessedAt.
+   * How long a task could not process across a rebalance. kept (it stayed with this member): from
+   * the start of the rebalance's callbacks — for eager, its suspension before rejoining — until it
+   * is processable again (cooperative: when the callbacks let go of the thread, near zero);
+   * assigned (new here): from its creation until its first record. For a task that moved, the
+   * console joins this with the old owner's lastProcessedAt.
    */
   z.object({
     ...base,
@@ -105,8 +107,9 @@ export const StreamsEvent = z.discriminatedUnion('type', [
     taskId: z.string(),
     /** kept: stayed with this member through a rebalance; assigned: new to this member. */
     kind: z.enum(['kept', 'assigned']),
+    /** kept: when it was processable again; assigned: its first record here. */
     firstProcessedAt: z.number(),
-    /** Since this member last processed the task (kept), or since it was assigned here. */
+    /** kept: not processable for this long; assigned: from its creation here to its first record. */
     pauseMs: z.number(),
   }),
   z.object({
