@@ -98,7 +98,9 @@ export function describeEvent(e: SessionEvent): string {
         case 'task':
           return `${e.id} task ${t.taskId} ${t.phase}${t.toRestore ? ` (${t.restored ?? 0}/${t.toRestore} restored)` : ''}${t.reason ? ` — ${t.reason}` : ''}`;
         case 'pause':
-          return `${e.id} task ${t.taskId} processing again after ${fmtMs(t.pauseMs)} (${t.kind === 'kept' ? 'kept through the rebalance' : 'newly assigned'})`;
+          return t.kind === 'kept'
+            ? `${e.id} task ${t.taskId} stayed through the rebalance, unable to process for ${fmtMs(t.pauseMs)}`
+            : `${e.id} task ${t.taskId} newly assigned, first record ${fmtMs(t.pauseMs)} after its creation`;
         case 'txn':
           return `${e.id} ${t.transactionalId} ${t.phase}${t.producerEpoch !== null ? ` (epoch ${t.producerEpoch})` : ''}${t.records !== undefined ? `, ${t.records} records` : ''}${t.durationMs !== undefined ? ` after ${fmtMs(t.durationMs)}` : ''}${t.error ? `: ${t.error}` : ''}`;
         case 'commit':
