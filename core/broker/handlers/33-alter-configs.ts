@@ -9,40 +9,21 @@ import type {
 } from '../../protocol/schema/generated/index.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
-import { validateTopicConfigs } from '../topic-configs.js';
-import { RESOURCE_BROKER, RESOURCE_TOPIC } from './32-describe-configs.js';
-
-/** Kafka's ConfigResource.Type ids other than topic and broker. */
-const OTHER_RESOURCE_TYPES: ReadonlyMap<number, string> = new Map([
-  [8, 'BROKER_LOGGER'],
-  [16, 'CLIENT_METRICS'],
-  [32, 'GROUP'],
-]);
+import { CONFIG_RESOURCE_TYPE_NAMES, changeTopicConfigs, ConfigResourceType } from '../topic-config-change.js';
 
 function alter(broker: Broker, r: AlterConfigsRequestAlterConfigsResource, validateOnly: boolean): void {
-  if (r.resourceType === RESOURCE_BROKER) {
+  if (r.resourceType === ConfigResourceType.BROKER) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Dynamic broker configs are not supported by the embedded broker.');
   }
-  if (r.resourceType !== RESOURCE_TOPIC) {
-    const known = OTHER_RESOURCE_TYPES.get(r.resourceType);
+  if (r.resourceType !== ConfigResourceType.TOPIC) {
+    const known = CONFIG_RESOURCE_TYPE_NAMES.get(r.resourceType);
     // Kafka (KRaft): an id it does not know is UNSUPPORTED_VERSION, a known but unalterable type INVALID_REQUEST.
     if (known) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected resource type ${known}.`);
     throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `Unknown resource type ${r.resourceType}.`);
   }
-  const name = r.resourceName;
-  if (!broker.topics.get(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-  const overrides: Record<string, string> = {};
-  const all: Record<string, string | null> = {};
-  for (const c of r.configs) {
-    all[c.name] = c.value;
-    if (c.value === null) delete overrides[c.name];
-    else overrides[c.name] = c.value;
-  }
-  const problem = validateTopicConfigs(all);
-  if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
-  if (validateOnly) return;
-  broker.topics.setConfigs(name, overrides);
-  broker.log('info', `topic ${name} configs set to ${JSON.stringify(overrides)}`);
+  const next: Record<string, string | null> = {};
+  for (const c of r.configs) next[c.name] = c.value;
+  changeTopicConfigs(broker, r.resourceName, next, validateOnly);
 }
 
 export const alterConfigs = defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({

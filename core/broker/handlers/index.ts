@@ -32,6 +32,7 @@ import { alterConfigs } from './33-alter-configs.js';
 import { saslAuthenticate } from './36-sasl-authenticate.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { alterPartitionReassignments } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignments } from './46-list-partition-reassignments.js';
 import { describeProducers } from './61-describe-producers.js';
@@ -70,6 +71,7 @@ export const HANDLERS: readonly Handler[] = [
   saslAuthenticate,
   createPartitions,
   deleteGroups,
+  incrementalAlterConfigs,
   alterPartitionReassignments,
   listPartitionReassignments,
   describeProducers,

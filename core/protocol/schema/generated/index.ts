@@ -48,6 +48,8 @@ export * from './GroupMetadataKey.js';
 export * from './GroupMetadataValue.js';
 export * from './HeartbeatRequest.js';
 export * from './HeartbeatResponse.js';
+export * from './IncrementalAlterConfigsRequest.js';
+export * from './IncrementalAlterConfigsResponse.js';
 export * from './InitProducerIdRequest.js';
 export * from './InitProducerIdResponse.js';
 export * from './JoinGroupRequest.js';
