@@ -6,6 +6,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../protocol/apis.js';
 import type {
+  AlterConfigsResponse,
   ApiVersionsResponse,
   DescribeConfigsResponse,
   IncrementalAlterConfigsRequestAlterConfigsResourceInput as Resource,
@@ -177,6 +178,22 @@ describe('IncrementalAlterConfigs', () => {
       40,
       'Invalid value soon for configuration retention.ms: Not a number of type LONG',
     ]);
+  });
+
+  it('AlterConfigs (33) shares the topic checks: a bad value outranks a missing topic, in Kafka\'s words', async () => {
+    const legacy = async (resourceName: string, configs: { name: string; value: string | null }[]) => {
+      const res = await rawRequest<AlterConfigsResponse>(b.address, ApiKey.AlterConfigs, 1, {
+        resources: [{ resourceType: TOPIC, resourceName, configs }],
+        validateOnly: false,
+      });
+      return [res.responses[0]!.errorCode, res.responses[0]!.errorMessage];
+    };
+    expect(await legacy('iac-gone', [{ name: 'retention.ms', value: '1000' }])).toEqual([3, "The topic 'iac-gone' does not exist."]);
+    expect(await legacy('iac-gone', [{ name: 'retention.ms', value: 'x' }])).toEqual([
+      40,
+      'Invalid value x for configuration retention.ms: Not a number of type LONG',
+    ]);
+    expect(await legacy('', [])).toEqual([42, 'Default topic resources are not allowed.']);
   });
 
   it('refuses broker config changes as a Kafka broker refuses static configs', async () => {
