@@ -15,6 +15,7 @@ import type {
 import { startBroker, type RunningBroker } from './broker.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
 import { rawRequest } from './testing/raw-client.js';
+import { kafkajsErrorType } from './testing/kafkajs-error.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -22,19 +23,7 @@ const BROKER = 4;
 const kafka = (b: RunningBroker, retries = 3) =>
   new Kafka({ brokers: [b.bootstrap], clientId: 'admin-test', logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50 } });
 
-/** The Kafka error type kafkajs reports, unwrapping aggregate and retry wrappers. */
-async function errorType(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e: any) {
-    let inner = e;
-    while (inner.cause || inner.errors?.[0] || inner.partitions?.[0]?.error) {
-      inner = inner.cause ?? inner.errors?.[0] ?? inner.partitions[0].error;
-    }
-    return inner.type ?? inner.name;
-  }
-  throw new Error('expected the call to fail');
-}
+const errorType = kafkajsErrorType;
 
 describe('admin APIs (kafkajs)', () => {
   let b: RunningBroker;

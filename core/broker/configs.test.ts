@@ -12,6 +12,7 @@ import { startBroker, type RunningBroker } from './broker.js';
 import { scalaHashMapOrder } from './config-order.js';
 import { rawFetch } from './testing/raw-client.js';
 import { TOPIC_CONFIGS } from './topic-configs.js';
+import { kafkajsErrorType } from './testing/kafkajs-error.js';
 
 const execFileP = promisify(execFile);
 const TOPIC = 2;
@@ -20,19 +21,7 @@ const BROKER = 4;
 const kafka = (b: RunningBroker, retries = 3) =>
   new Kafka({ brokers: [b.bootstrap], clientId: 'configs-test', logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50 } });
 
-/** The Kafka error type kafkajs reports, unwrapping aggregate and retry wrappers. */
-async function errorType(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e: any) {
-    let inner = e;
-    while (inner.cause || inner.errors?.[0] || inner.partitions?.[0]?.error) {
-      inner = inner.cause ?? inner.errors?.[0] ?? inner.partitions[0].error;
-    }
-    return inner.type ?? inner.name;
-  }
-  throw new Error('expected the call to fail');
-}
+const errorType = kafkajsErrorType;
 
 /** Configs the broker used to refuse (only 9 were known), with non-default values. */
 const FORMERLY_REFUSED = {
