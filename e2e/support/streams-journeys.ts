@@ -74,13 +74,18 @@ async function readTasks(page: Page): Promise<TaskCellReading[]> {
   );
 }
 
-/** Tasks view on one application; polls until every task has one running active copy among `owners`. */
-async function tasksSettled(page: Page, applicationId: string, owners: string[], opts: { standbys?: boolean } = {}): Promise<TaskCellReading[]> {
+/**
+ * Tasks view on one application; polls until every task has one running active copy among
+ * `owners` (with `everyOwner`, each of them running at least one, the same for 3 s: the group
+ * has settled, not just passed through a state where one member held everything).
+ */
+async function tasksSettled(page: Page, applicationId: string, owners: string[], opts: { standbys?: boolean; everyOwner?: boolean } = {}): Promise<TaskCellReading[]> {
   await go(page, 'tasks');
   const select = page.getByTestId('tasks-app');
   await expect(select.locator(`option[value="${applicationId}"]`)).toHaveCount(1, { timeout: 30_000 });
   await select.selectOption(applicationId);
   let cells: TaskCellReading[] = [];
+  let last = { reading: '', since: 0 };
   await expect
     .poll(
       async () => {
@@ -94,6 +99,10 @@ async function tasksSettled(page: Page, applicationId: string, owners: string[],
           if (a.length !== 1 || a[0]!.phase !== 'running' || !owners.includes(a[0]!.column)) problems.push(`${t}: ${a.map((c) => `${c.column}/${c.phase}`).join(',') || 'no active'}`);
           if (opts.standbys && !cells.some((c) => c.task === t && c.role !== 'active')) problems.push(`${t}: no standby`);
         }
+        if (opts.everyOwner) for (const o of owners) if (!actives.some((c) => c.column === o)) problems.push(`${o}: no active task`);
+        const reading = JSON.stringify(actives.map((c) => `${c.task}@${c.column}/${c.phase}`).sort());
+        if (problems.length > 0 || reading !== last.reading) last = { reading, since: Date.now() };
+        if (problems.length === 0 && opts.everyOwner && Date.now() - last.since < 3_000) problems.push('settling');
         return problems.length === 0 ? 'settled' : problems.join('; ');
       },
       { timeout: 120_000, intervals: [500], message: `every task of ${applicationId} runs on one of ${owners.join(', ')}${opts.standbys ? ', each with a standby' : ''}` },
@@ -234,7 +243,7 @@ export async function staticMemberJourney(app: ConsoleApp): Promise<void> {
     ids = await startInstances(page, { app: 'bank-ledger', count: 3, applicationId: APP_ID, guarantee: 'at_least_once', preset: 'kafka' });
     await startLoad(page, 'bank-ledger', 50);
     await waitRunning(page, ids);
-    await tasksSettled(page, APP_ID, ids);
+    await tasksSettled(page, APP_ID, ids, { everyOwner: true });
   });
 
   const restarted = (): string => ids[0]!;
@@ -245,7 +254,7 @@ export async function staticMemberJourney(app: ConsoleApp): Promise<void> {
   };
 
   await test.step('stop one instance remaining in the group, restart it: no rebalance, the same tasks', async () => {
-    const cells = await tasksSettled(page, APP_ID, ids);
+    const cells = await tasksSettled(page, APP_ID, ids, { everyOwner: true });
     tasksBefore = cells.filter((c) => c.column === restarted() && c.role === 'active').map((c) => c.task).sort();
     expect(tasksBefore.length).toBeGreaterThan(0);
     const generationsBefore = await generations();
@@ -255,7 +264,7 @@ export async function staticMemberJourney(app: ConsoleApp): Promise<void> {
     await expect(page.getByTestId(`instance-card-${restarted()}`)).toHaveAttribute('data-state', 'stopped', { timeout: 30_000 });
     await page.getByTestId(`instance-restart-${restarted()}`).click();
     await waitRunning(page, [restarted()]);
-    const cells2 = await tasksSettled(page, APP_ID, ids);
+    const cells2 = await tasksSettled(page, APP_ID, ids, { everyOwner: true });
     expect(cells2.filter((c) => c.column === restarted() && c.role === 'active').map((c) => c.task).sort(), 'the same tasks came back').toEqual(tasksBefore);
     await go(page, 'rebalances');
     await expect(page.getByTestId('static-rejoin').filter({ hasText: restarted() })).toBeVisible({ timeout: 30_000 });
