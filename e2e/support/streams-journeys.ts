@@ -156,7 +156,7 @@ export async function standbyFailoverJourney(app: ConsoleApp): Promise<void> {
   });
 
   await test.step('the Tasks view: every task has an active owner and a standby elsewhere', async () => {
-    const cells = await tasksSettled(page, APP_ID, ids, { standbys: true });
+    const cells = await tasksSettled(page, APP_ID, ids, { standbys: true, everyOwner: true });
     for (const c of cells.filter((x) => x.role !== 'active')) {
       const owner = cells.find((x) => x.task === c.task && x.role === 'active')!.column;
       expect(c.column, `${c.task}'s standby is not on its active owner`).not.toBe(owner);
