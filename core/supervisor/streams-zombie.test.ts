@@ -2,7 +2,8 @@
 // tasks. The group moves its tasks to the survivor (whose thread has a transactional id of its
 // own: under KIP-447 nothing fences the zombie's producer). When it thaws, its commit carries the
 // old generation and the group coordinator refuses it (TxnOffsetCommit: ILLEGAL_GENERATION /
-// UNKNOWN_MEMBER_ID): TaskMigrated, its open transaction aborted, nothing visible twice.
+// UNKNOWN_MEMBER_ID) — or its heartbeat learns first that it was removed and its tasks are lost:
+// TaskMigrated either way, its open transaction aborted, nothing visible twice.
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
@@ -64,9 +65,11 @@ it('a frozen instance that thaws after its tasks moved is fenced and adds no vis
     console.log(`zombie's transaction ended: ${ended().map((e) => e.phase).join(', ')}`);
     const migrated = taskEvents(of('zombie', sinceFreeze), 'migrated');
     console.log(`zombie after the thaw: ${migrated.map((e) => `${e.taskId} ${e.migration}: ${e.reason}`).join(' | ')}`);
-    // The group coordinator refused the commit: the generation it carried is gone.
-    expect(migrated.every((e) => e.migration === 'generation')).toBe(true);
-    expect(migrated.some((e) => /TxnOffsetCommit: (ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID)/.test(e.reason ?? ''))).toBe(true);
+    // The group moved on without it: either its commit is refused (the generation it carried is
+    // gone), or its heartbeat is answered UNKNOWN_MEMBER_ID first and its tasks are lost — which
+    // comes first after the thaw is a race, as in Kafka's consumer.
+    expect(migrated.every((e) => e.migration === 'generation' || e.migration === 'lost')).toBe(true);
+    for (const e of migrated.filter((m) => m.migration === 'generation')) expect(e.reason).toMatch(/(ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID)/);
     await new Promise((r) => setTimeout(r, 3000)); // load keeps flowing across the thaw
     await load.stop();
     await expectExactlyOnce(verifier, 1000);
