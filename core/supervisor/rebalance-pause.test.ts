@@ -3,6 +3,8 @@
 // member keeps go on producing output throughout; with eager every member gives up its tasks
 // before joining, and the join waits for the frozen member. The pause is measured where an
 // operator would see it: gaps between LogAppendTime timestamps on the output topic.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
@@ -12,6 +14,7 @@ import { Fetcher } from '../client/fetcher.js';
 import { builtInApp } from '../apps/instances/catalog.js';
 import { LoadGenerator } from '../apps/load-generator.js';
 import { StreamsEvent } from '../streams/index.js';
+import { PROCESS_FILE_NAME } from '../streams/state/state-directory.js';
 import { Supervisor } from './supervisor.js';
 
 const PARTITIONS = 6;
@@ -138,6 +141,18 @@ describe.each([1, 3])('a fourth instance joins while one of three is frozen, %i 
       return ids.every((id) => lastState(id) === 'RUNNING') ? (last as Rebalance[]) : null;
     };
     const start = (id: string) => supervisor.start(PASSTHROUGH.module, config, { id });
+    /**
+     * The joiner's process id, written where its state directory keeps it: the largest a Java
+     * UUID compares as (its halves are signed longs), so it sorts after the three and takes the
+     * last round-robin slot. With a random one it sorts first a quarter of the time, moving every
+     * healthy member's tasks; and when the first of the three drew a large id, joiner after joiner
+     * did (4 in a row in 2 of 6 runs).
+     */
+    const lastProcessId = (id: string) => {
+      const appDir = join(supervisor.stateDirOf(id), config.applicationId);
+      mkdirSync(appDir, { recursive: true });
+      writeFileSync(join(appDir, PROCESS_FILE_NAME), JSON.stringify({ processId: '7fffffff-ffff-4fff-bfff-ffffffffffff' }));
+    };
     /** Tasks a healthy member kept through every round since `after`. */
     const keptBy = (healthy: readonly string[], after: number): string[] =>
       healthy.flatMap((id) => {
@@ -154,9 +169,10 @@ describe.each([1, 3])('a fourth instance joins while one of three is frozen, %i 
       for (let attempt = 1; ; attempt++) {
         const joiner = `d${attempt}`;
         // Kafka's HighAvailabilityTaskAssignor places stateless tasks round-robin over the clients
-        // in process-id order (random UUIDs), not sticky: a joiner moves the tasks of every client
-        // that sorts after it. The frozen one is the client that sorts last (it runs 0_2), so a
-        // healthy one keeps tasks unless the joiner sorts first; then it leaves and another joins.
+        // in process-id order, not sticky: a joiner moves the tasks of every client that sorts
+        // after it. The frozen one is the client that sorts last (it runs 0_2) and the joiner is
+        // given the largest process id, so the healthy ones keep tasks; should none stay anyway,
+        // it leaves and another joins.
         const frozen = ['a', 'b', 'c'].find((id) => rebalances(id, 0).at(-1)?.assigned.includes('0_2'))!;
         const healthy = ['a', 'b', 'c'].filter((id) => id !== frozen);
         // The freeze starts once the fourth instance's code is loaded (it then connects and joins),
@@ -168,6 +184,7 @@ describe.each([1, 3])('a fourth instance joins while one of three is frozen, %i 
             supervisor.freeze(frozen, FREEZE_SECONDS);
             resolve(Date.now());
           });
+          lastProcessId(joiner);
           start(joiner);
         });
         await waitFor('four instances running in one generation', () => settledRebalances(['a', 'b', 'c', joiner], frozenAt) !== null, 60_000);
